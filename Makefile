@@ -1,0 +1,65 @@
+# The public interface of the project: run, test, lint, train (and the targets the issues add).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export HF_HUB_OFFLINE := 1
+
+# Both interpreters come from pyenv when it is there, else from PATH.
+pyenv_python = $(shell if command -v pyenv >/dev/null 2>&1 && v=$$(pyenv latest $(1) 2>/dev/null); then echo "$$(pyenv root)/versions/$$v/bin/python$(1)"; else command -v python$(1); fi)
+PY_FUNCTIONS ?= $(call pyenv_python,3.12)
+PY_NLU ?= $(call pyenv_python,3.10)
+
+VENV := .venv
+NLU_VENV := nlu/.venv
+PY := $(VENV)/bin/python
+NLU_PY := $(NLU_VENV)/bin/python
+# uv builds both environments in seconds; it is bootstrapped with pip on a fresh machine.
+UV := python3 -m uv
+NLU_MODEL := nlu/models/nlu.tar.gz
+
+.PHONY: run test test-fast lint train env browser lock clean
+
+run: env $(NLU_MODEL)
+	$(PY) -m local
+
+test: env browser $(NLU_MODEL)
+	$(PY) -m pytest
+
+# Browser tests drive Debian's Chromium: Playwright's own browser download cannot work here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; }
+
+test-fast: env
+	$(PY) -m pytest -m "not slow"
+
+lint: env
+	$(VENV)/bin/ruff check functions local tests benchmarks
+	$(VENV)/bin/ruff format --check functions local tests benchmarks
+	$(VENV)/bin/mypy
+
+train: $(NLU_VENV)/.installed
+	cd nlu && .venv/bin/rasa data validate --data data --config config.yml --domain domain.yml
+	cd nlu && .venv/bin/rasa train nlu --nlu data/nlu --config config.yml --out models --fixed-model-name nlu
+
+$(NLU_MODEL): $(NLU_VENV)/.installed $(shell find nlu/data nlu/config.yml nlu/components -type f 2>/dev/null)
+	$(MAKE) train
+
+env: $(VENV)/.installed $(NLU_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml functions/requirements.txt
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) venv --quiet --allow-existing -p $(PY_FUNCTIONS) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet -r functions/requirements.txt -r pyproject.toml --extra dev
+	touch $@
+
+$(NLU_VENV)/.installed: nlu/requirements.txt
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) venv --quiet --allow-existing -p $(PY_NLU) $(NLU_VENV)
+	VIRTUAL_ENV=$(NLU_VENV) $(UV) pip install --quiet -r nlu/requirements.txt
+	touch $@
+
+# Pins what the Lambdas ship (sam build reads functions/requirements.txt).
+lock:
+	$(UV) pip compile --quiet --python-version 3.12 pyproject.toml -o functions/requirements.txt
+
+clean:
+	rm -rf $(VENV) $(NLU_VENV) nlu/models .pytest_cache .mypy_cache .ruff_cache

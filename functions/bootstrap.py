@@ -1,0 +1,79 @@
+"""The composition root: the one place real adapters are made, once per cold start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+import boto3
+import yaml
+from botocore.config import Config
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
+
+from adapters.app_tokens import AppTokenVerifier
+from adapters.dynamodb_conversations import DynamoConversationStore
+from adapters.nlu_lambda import LambdaNluClient
+from core.conversation import Conversations
+from core.dialogue import DialoguePolicy, ResponseCatalogue
+
+FLOWS_DIR = Path(__file__).parent / "flows"
+
+
+class Settings(BaseSettings):
+    """Read from the environment that template.yaml (or the local run) gives each function."""
+
+    conversations_table: str
+    conversation_retention_days: int = 90
+    nlu_function_name: str = "NluFunction"
+    nlu_timeout_s: float = 3.0
+    app_token_secret_arn: str | None = None
+    # Local development only: the documented signing key, used when no secret ARN is configured.
+    app_token_secret: SecretStr | None = None
+    confidence_threshold: float = 0.5
+    max_low_confidence_turns: int = 2
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+@dataclass(frozen=True)
+class ChatDependencies:
+    conversations: Conversations
+    app_tokens: AppTokenVerifier
+
+
+def load_catalogue(path: Path = FLOWS_DIR / "responses.yml") -> ResponseCatalogue:
+    return ResponseCatalogue.model_validate(yaml.safe_load(path.read_text()))
+
+
+def _app_token_key(settings: Settings) -> str:
+    if settings.app_token_secret_arn:
+        from aws_lambda_powertools.utilities import parameters
+
+        return str(parameters.get_secret(settings.app_token_secret_arn, max_age=3600))
+    if settings.app_token_secret:
+        return settings.app_token_secret.get_secret_value()
+    raise RuntimeError("Configure APP_TOKEN_SECRET_ARN (cloud) or APP_TOKEN_SECRET (local)")
+
+
+def build_chat_dependencies(settings: Settings) -> ChatDependencies:
+    retries = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+    nlu_config = Config(
+        retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=settings.nlu_timeout_s
+    )
+    store = DynamoConversationStore(
+        boto3.client("dynamodb", config=retries),
+        settings.conversations_table,
+        timedelta(days=settings.conversation_retention_days),
+    )
+    nlu = LambdaNluClient(boto3.client("lambda", config=nlu_config), settings.nlu_function_name)
+    policy = DialoguePolicy(
+        confidence_threshold=settings.confidence_threshold, max_low_confidence_turns=settings.max_low_confidence_turns
+    )
+    conversations = Conversations(store=store, nlu=nlu, catalogue=load_catalogue(), policy=policy)
+    return ChatDependencies(conversations=conversations, app_tokens=AppTokenVerifier(_app_token_key(settings)))

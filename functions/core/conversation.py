@@ -1,0 +1,170 @@
+"""Use cases of a customer conversation, shared by every channel."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from core.dialogue import DialoguePolicy, ResponseCatalogue, respond
+from core.errors import (
+    ConcurrentUpdate,
+    ConversationClosed,
+    ConversationNotFound,
+    DuplicateMessage,
+    InvalidConversationToken,
+    NluUnavailable,
+    ServiceBusy,
+)
+from core.models import (
+    Channel,
+    Conversation,
+    ConversationStatus,
+    Customer,
+    IntentScore,
+    Message,
+    NluResult,
+    Reply,
+    Role,
+    TurnOutcome,
+)
+from core.ports import ConversationStore, NluClient
+from core.redaction import redact_pii
+from core.tokens import new_conversation_token, token_matches
+
+# A quick-reply payload like "/check_balance" names the intent directly, as in Rasa.
+_INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,64})$")
+# Racing turns on one conversation retry with full-jitter backoff: 12 tries wait about 1.5 s at worst,
+# then the caller gets ServiceBusy (503) and retries with the same client_message_id.
+_MAX_COMMIT_ATTEMPTS = 12
+_BACKOFF_BASE_S = 0.01
+_BACKOFF_CAP_S = 0.25
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StartedConversation:
+    conversation: Conversation
+    token: str
+    replies: tuple[Reply, ...]
+
+
+@dataclass
+class Conversations:
+    store: ConversationStore
+    nlu: NluClient
+    catalogue: ResponseCatalogue
+    policy: DialoguePolicy = field(default_factory=DialoguePolicy)
+    clock: Callable[[], datetime] = _now
+    sleep: Callable[[float], None] = time.sleep
+
+    def start(self, channel: Channel, locale: str, customer: Customer | None) -> StartedConversation:
+        token, token_hash = new_conversation_token()
+        now = self.clock()
+        conversation = Conversation(
+            conversation_id=str(uuid.uuid4()),
+            channel=channel,
+            token_hash=token_hash,
+            locale=locale,
+            customer=customer,
+            created_at=now,
+        )
+        replies = self.catalogue.welcome
+        messages = _bot_messages(replies, first_seq=1, now=now)
+        conversation.last_seq = len(messages)
+        self.store.create(conversation, messages)
+        return StartedConversation(conversation, token, replies)
+
+    def authorize(self, conversation_id: str, token: str | None) -> Conversation:
+        conversation = self.store.get(conversation_id)
+        if conversation is None:
+            raise ConversationNotFound(conversation_id)
+        if not token_matches(token, conversation.token_hash):
+            raise InvalidConversationToken()
+        return conversation
+
+    def handle_message(self, conversation_id: str, token: str | None, text: str, client_message_id: str) -> TurnOutcome:
+        """Store the customer's message and the bot's answer once, whatever retries or races happen."""
+        conversation = self.authorize(conversation_id, token)
+        redacted = redact_pii(text)
+        nlu: NluResult | None = None
+        understood = False
+        for attempt in range(_MAX_COMMIT_ATTEMPTS):
+            if receipt := self.store.find_receipt(conversation_id, client_message_id):
+                return receipt
+            if conversation.status is ConversationStatus.CLOSED:
+                raise ConversationClosed(conversation_id)
+            if not understood:
+                nlu, understood = self._understand(redacted), True
+            try:
+                return self._commit(conversation, self._as_shown(redacted), client_message_id, nlu)
+            except DuplicateMessage:
+                return self.store.find_receipt(conversation_id, client_message_id) or _gone(conversation_id)
+            except ConcurrentUpdate:
+                self.sleep(random.uniform(0, min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2**attempt)))
+                conversation = self.authorize(conversation_id, token)
+        raise ServiceBusy("This conversation")
+
+    def transcript(
+        self, conversation_id: str, token: str | None, after_seq: int, limit: int
+    ) -> tuple[list[Message], ConversationStatus]:
+        conversation = self.authorize(conversation_id, token)
+        return self.store.list_messages(conversation_id, after_seq, limit), conversation.status
+
+    def _as_shown(self, text: str) -> str:
+        """A quick-reply payload is stored as the button's title, which is what the customer chose."""
+        match = _INTENT_PAYLOAD.match(text.strip())
+        title = self.catalogue.intent_titles.get(match["intent"]) if match else None
+        return title or text
+
+    def _understand(self, text: str) -> NluResult | None:
+        if match := _INTENT_PAYLOAD.match(text.strip()):
+            return NluResult(intent=IntentScore(name=match["intent"], confidence=1.0))
+        try:
+            return self.nlu.parse(text)
+        except NluUnavailable:
+            return None
+
+    def _commit(
+        self, conversation: Conversation, text: str, client_message_id: str, nlu: NluResult | None
+    ) -> TurnOutcome:
+        now = self.clock()
+        seq = conversation.last_seq + 1
+        customer_message = Message(
+            seq=seq,
+            role=Role.CUSTOMER,
+            text=text,
+            created_at=now,
+            intent=nlu.intent if nlu else None,
+            client_message_id=client_message_id,
+        )
+        replies: tuple[Reply, ...] = ()
+        state = conversation.state
+        if conversation.status is ConversationStatus.BOT:
+            replies, state = respond(nlu, conversation.state, self.catalogue, self.policy)
+        messages = [customer_message, *_bot_messages(replies, first_seq=seq + 1, now=now)]
+        after = conversation.model_copy(
+            update={"last_seq": seq + len(replies), "version": conversation.version + 1, "state": state}
+        )
+        outcome = TurnOutcome(replies=replies, status=after.status)
+        self.store.commit_turn(conversation, after, messages, (client_message_id, outcome))
+        return outcome
+
+
+def _bot_messages(replies: tuple[Reply, ...], first_seq: int, now: datetime) -> list[Message]:
+    return [
+        Message(seq=first_seq + i, role=Role.BOT, text=reply.text, quick_replies=reply.quick_replies, created_at=now)
+        for i, reply in enumerate(replies)
+    ]
+
+
+def _gone(conversation_id: str) -> TurnOutcome:
+    # A receipt that was committed and then vanished can only mean the conversation expired.
+    raise ConversationNotFound(conversation_id)

@@ -1,0 +1,119 @@
+"""Core models: what a conversation is, independent of channel, transport and storage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    APP = "app"
+    SMS = "sms"
+
+
+class ConversationStatus(StrEnum):
+    BOT = "bot"
+    QUEUED = "queued"
+    AGENT = "agent"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class AuthLevel(StrEnum):
+    """How sure we are who the customer is: anonymous < identified (phone) < verified (app token, OTP)."""
+
+    ANONYMOUS = "anonymous"
+    IDENTIFIED = "identified"
+    VERIFIED = "verified"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class QuickReply(Frozen):
+    title: str
+    payload: str
+
+
+class Reply(Frozen):
+    """A channel-neutral bot reply; renderers turn it into web/app JSON or SMS text."""
+
+    text: str
+    quick_replies: tuple[QuickReply, ...] = ()
+
+
+class Entity(Frozen):
+    entity: str
+    value: str
+    start: int | None = None
+    end: int | None = None
+    confidence: float | None = None
+
+
+class IntentScore(Frozen):
+    name: str
+    confidence: float
+
+
+class NluResult(Frozen):
+    intent: IntentScore
+    intent_ranking: tuple[IntentScore, ...] = ()
+    entities: tuple[Entity, ...] = ()
+
+    def entity_values(self, entity: str) -> list[str]:
+        return [e.value for e in self.entities if e.entity == entity]
+
+
+class Customer(Frozen):
+    customer_id: str
+    auth_level: AuthLevel
+
+
+class Message(Frozen):
+    """One transcript line. `text` is always stored redacted."""
+
+    seq: int
+    role: Role
+    text: str
+    created_at: datetime
+    quick_replies: tuple[QuickReply, ...] = ()
+    intent: IntentScore | None = None
+    client_message_id: str | None = None
+
+
+class DialogueState(BaseModel):
+    """What the dialogue engine carries between turns; kept small (it lives on the conversation item)."""
+
+    last_intent: str | None = None
+    low_confidence_streak: int = 0
+    turns: int = 0
+
+
+class Conversation(BaseModel):
+    conversation_id: str
+    channel: Channel
+    status: ConversationStatus = ConversationStatus.BOT
+    token_hash: str
+    locale: str = "en"
+    customer: Customer | None = None
+    created_at: datetime
+    last_seq: int = 0
+    version: int = 0
+    state: DialogueState = Field(default_factory=DialogueState)
+
+
+class TurnOutcome(Frozen):
+    """What a customer message produced: the stored replies and the conversation's status after it."""
+
+    replies: tuple[Reply, ...]
+    status: ConversationStatus

@@ -1,0 +1,64 @@
+"""One place that maps core errors and validation failures to HTTP answers with a JSON message."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from core.errors import (
+    ConversationClosed,
+    ConversationNotFound,
+    CoreError,
+    InvalidAppToken,
+    InvalidConversationToken,
+    ServiceBusy,
+)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+    from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+_STATUS_OF: dict[type[CoreError], HTTPStatus] = {
+    ConversationNotFound: HTTPStatus.NOT_FOUND,
+    InvalidConversationToken: HTTPStatus.UNAUTHORIZED,
+    InvalidAppToken: HTTPStatus.UNAUTHORIZED,
+    ConversationClosed: HTTPStatus.CONFLICT,
+    ServiceBusy: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+
+
+def error_response(status: HTTPStatus, message: str, **extra: Any) -> Response[Any]:
+    headers = {"Retry-After": "1"} if status is HTTPStatus.SERVICE_UNAVAILABLE else None
+    return Response(
+        status_code=status.value,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": message, **extra},
+        headers=headers,
+    )
+
+
+def _describe(error: dict[str, Any]) -> dict[str, str]:
+    location = ".".join(str(part) for part in error.get("loc", ()))
+    return {"field": location, "problem": str(error.get("msg", "is not valid"))}
+
+
+def register_error_handlers(app: ApiGatewayResolver) -> None:
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def invalid_request(error: RequestValidationError) -> Response[Any]:
+        problems = [_describe(e) for e in error.errors()]
+        if any(e.get("type") == "json_invalid" for e in error.errors()):
+            return error_response(HTTPStatus.BAD_REQUEST, "The request body is not valid JSON", errors=problems)
+        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, f"The request is not valid: {summary}", errors=problems)
+
+    @app.exception_handler(CoreError)  # type: ignore[untyped-decorator]
+    def core_error(error: CoreError) -> Response[Any]:
+        status = next((code for kind, code in _STATUS_OF.items() if isinstance(error, kind)), HTTPStatus.CONFLICT)
+        return error_response(status, str(error))
+
+    @app.not_found
+    def no_route(_: NotFoundError) -> Response[Any]:
+        return error_response(HTTPStatus.NOT_FOUND, "No such route")

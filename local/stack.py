@@ -1,0 +1,174 @@
+"""The whole system on one machine: DynamoDB endpoint, NLU Invoke endpoint, gateway and web pages."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.dynamodb import DynamoDBEndpoint
+from local.functions import FunctionPool
+from local.gateway import Gateway
+from local.tables import create_tables
+from local.template import ROOT, Template
+
+NLU_DIR = ROOT / "nlu"
+# Documented development key for app customer tokens; the cloud reads its key from Secrets Manager.
+LOCAL_APP_TOKEN_SECRET = "local-development-app-token-key-not-for-production"
+LOCAL_REGION = "eu-west-1"
+
+
+@dataclass
+class StackConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    dynamodb_endpoint: str | None = None  # any DynamoDB-compatible endpoint; None starts moto
+    nlu_model: Path = NLU_DIR / "models" / "nlu.tar.gz"
+    workers_per_function: int = 2
+    log_dir: Path = ROOT / ".local" / "logs"
+    extra_environment: dict[str, str] = field(default_factory=dict)
+
+
+class LocalStack:
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or StackConfig()
+        self.template = Template.load()
+        self._exit = ExitStack()
+        self.dynamodb_endpoint = ""
+        self.nlu_endpoint = ""
+        self.url = ""
+
+    def __enter__(self) -> LocalStack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        self.dynamodb_endpoint = self.config.dynamodb_endpoint or self._start_moto()
+        environment = self.function_environment()
+        create_tables(
+            boto3.client(
+                "dynamodb",
+                endpoint_url=self.dynamodb_endpoint,
+                region_name=LOCAL_REGION,
+                aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+            )
+        )
+        self.nlu_endpoint = self._start_nlu()
+        environment["AWS_ENDPOINT_URL_LAMBDA"] = self.nlu_endpoint
+        pools = {
+            name: self._exit.enter_context(
+                _closing(
+                    FunctionPool(
+                        function, environment, self.config.workers_per_function, self.config.log_dir / f"{name}.log"
+                    )
+                )
+            )
+            for name, function in self.template.zip_functions().items()
+        }
+        for pool in pools.values():
+            pool.warm()
+        gateway = Gateway(
+            (self.config.host, self.config.port),
+            self.template.routes(),
+            lambda name, event: pools[name].invoke(event),
+            self.openapi,
+        )
+        threading.Thread(target=gateway.serve_forever, name="gateway", daemon=True).start()
+        self._exit.callback(gateway.server_close)
+        self._exit.callback(gateway.shutdown)
+        self.url = f"http://{self.config.host}:{gateway.server_address[1]}"
+
+    def stop(self) -> None:
+        self._exit.close()
+
+    def function_environment(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint,
+            "AWS_DEFAULT_REGION": LOCAL_REGION,
+            "AWS_REGION": LOCAL_REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "APP_TOKEN_SECRET": LOCAL_APP_TOKEN_SECRET,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            **self.config.extra_environment,
+        }
+
+    def openapi(self) -> dict[str, Any]:
+        """One OpenAPI document for every function's routes, generated from the handlers' own resolvers."""
+        document: dict[str, Any] = {
+            "openapi": "3.1.0",
+            "info": {"title": "Contact-centre chatbot API", "version": "1"},
+            "paths": {},
+            "components": {"schemas": {}},
+        }
+        for function in self.template.zip_functions().values():
+            if str(function.code_dir) not in sys.path:
+                sys.path.insert(0, str(function.code_dir))
+            app = importlib.import_module(function.module).app
+            part = json.loads(app.get_openapi_json_schema())
+            document["paths"].update(part.get("paths", {}))
+            document["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
+        return document
+
+    def _start_moto(self) -> str:
+        endpoint = DynamoDBEndpoint(self.config.host).start()
+        self._exit.callback(endpoint.stop)
+        return endpoint.url
+
+    def _start_nlu(self) -> str:
+        python = NLU_DIR / ".venv" / "bin" / "python"
+        log = (self.config.log_dir / "NluFunction.log").open("a")
+        self._exit.callback(log.close)
+        process = subprocess.Popen(
+            [str(python), "local_invoke.py", "--host", self.config.host, "--port", "0"],
+            cwd=NLU_DIR,
+            env={**os.environ, "NLU_MODEL_PATH": str(self.config.nlu_model), "HF_HUB_OFFLINE": "1"},
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        self._exit.callback(_terminate, process)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith('{"ready"'):
+                return f"http://{self.config.host}:{json.loads(line)['port']}"
+        raise RuntimeError(
+            f"The NLU endpoint exited with {process.wait()}; see {self.config.log_dir / 'NluFunction.log'}"
+        )
+
+
+class _closing:
+    def __init__(self, pool: FunctionPool) -> None:
+        self.pool = pool
+
+    def __enter__(self) -> FunctionPool:
+        return self.pool
+
+    def __exit__(self, *_: object) -> None:
+        self.pool.close()
+
+
+def _terminate(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()

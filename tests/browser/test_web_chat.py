@@ -1,0 +1,44 @@
+"""A person chatting in the web chat page served by the local run."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.stack]
+
+
+def test_a_customer_types_a_question_and_sees_the_bots_answer(local_stack, page, tmp_path):
+    page.goto(local_stack.url + "/")
+    expect(page.locator(".msg--bot").first).to_contain_text("virtual assistant")
+    expect(page.locator("#status")).to_have_text("Virtual assistant")
+
+    page.fill("#text", "what time are you open on saturday?")
+    page.press("#text", "Enter")
+
+    expect(page.locator(".msg--customer")).to_have_text(["what time are you open on saturday?"])
+    expect(page.locator(".msg--bot").last).to_contain_text("Monday to Friday")
+    page.screenshot(path=str(tmp_path / "web-chat.png"))
+
+
+def test_a_card_number_typed_in_the_chat_comes_back_masked(local_stack, page):
+    page.goto(local_stack.url + "/")
+    expect(page.locator(".msg--bot").first).to_be_visible()
+    page.fill("#text", "my card 4242 4242 4242 4242 was stolen")
+    page.click("#send")
+    expect(page.locator(".msg--customer")).to_have_text(["my card [card ending 4242] was stolen"])
+
+
+def test_a_quick_reply_sends_its_choice(local_stack, page):
+    page.goto(local_stack.url + "/")
+    page.get_by_role("button", name="Check my balance").click()
+    expect(page.locator(".msg--customer")).to_have_text(["Check my balance"])
+    expect(page.locator(".msg--bot")).to_have_count(2)
+
+
+def test_the_conversation_survives_a_page_reload(local_stack, page):
+    page.goto(local_stack.url + "/")
+    page.fill("#text", "hello")
+    page.press("#text", "Enter")
+    expect(page.locator(".msg--bot")).to_have_count(2)
+    page.reload()
+    expect(page.locator(".msg--customer")).to_have_text(["hello"])
+    expect(page.locator(".msg--bot")).to_have_count(2)

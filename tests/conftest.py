@@ -1,0 +1,76 @@
+"""Shared fixtures: a moto DynamoDB endpoint over HTTP with the template's tables, and a fake NLU endpoint."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from local.dynamodb import DynamoDBEndpoint
+from local.stack import LOCAL_APP_TOKEN_SECRET, LocalStack, StackConfig
+from local.tables import create_tables
+from tests.fakes import FakeNluEndpoint
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    server = DynamoDBEndpoint().start()
+    endpoint = server.url
+    create_tables(
+        boto3.client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+    )
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_nlu() -> Iterator[FakeNluEndpoint]:
+    endpoint = FakeNluEndpoint()
+    yield endpoint
+    endpoint.shutdown()
+
+
+@pytest.fixture(scope="session")
+def function_environment(dynamodb_endpoint: str, fake_nlu: FakeNluEndpoint) -> Iterator[dict[str, str]]:
+    """The environment a deployed function gets, pointed at the local endpoints."""
+    environment = {
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+        "AWS_ENDPOINT_URL_LAMBDA": fake_nlu.url,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "CONVERSATIONS_TABLE": "ConversationsTable",
+        "NLU_FUNCTION_NAME": "NluFunction",
+        "APP_TOKEN_SECRET": LOCAL_APP_TOKEN_SECRET,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "contact-centre",
+        "POWERTOOLS_METRICS_NAMESPACE": "ContactCentre",
+    }
+    saved = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)
+    yield environment
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The real local stack (gateway, DynamoDB endpoint, NLU endpoint with the trained model), started once."""
+    config = StackConfig(port=0, log_dir=tmp_path_factory.mktemp("stack-logs"))
+    if not config.nlu_model.is_file():
+        pytest.fail(f"No trained NLU model at {config.nlu_model}: run `make train` (make test does)")
+    with LocalStack(config) as stack:
+        yield stack

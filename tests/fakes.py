@@ -1,0 +1,120 @@
+"""Test doubles. Each exposes what tests assert on (`received`, `messages`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from core.errors import ConcurrentUpdate, DuplicateMessage, NluUnavailable
+from core.models import Conversation, IntentScore, Message, NluResult, TurnOutcome
+
+_RULES = (
+    (r"\b(hi|hello|hey)\b", "greet"),
+    (r"\b(open|hours)\b", "branch_hours"),
+    (r"\bfees?\b", "fees"),
+    (r"\brobot\b", "bot_challenge"),
+    (r"\b(lost|stolen)\b", "lost_stolen_card"),
+    (r"\bbalance\b", "check_balance"),
+)
+
+
+class KeywordNlu:
+    """Answers like the NLU function from a few keyword rules; unknown text gets a low confidence."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+        self.down = False
+
+    def parse(self, text: str) -> NluResult:
+        self.received.append(text)
+        if self.down:
+            raise NluUnavailable("down for the test")
+        for pattern, intent in _RULES:
+            if re.search(pattern, text, re.IGNORECASE):
+                return NluResult(intent=IntentScore(name=intent, confidence=0.95))
+        ranking = (IntentScore(name="card_bill", confidence=0.3), IntentScore(name="payment_due", confidence=0.25))
+        return NluResult(intent=ranking[0], intent_ranking=ranking)
+
+
+class FakeNluEndpoint(ThreadingHTTPServer):
+    """Speaks the Lambda Invoke protocol in front of a KeywordNlu, so the real boto3 adapter is exercised."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.nlu = KeywordNlu()
+        super().__init__(("127.0.0.1", 0), _InvokeHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _InvokeHandler(BaseHTTPRequestHandler):
+    server: FakeNluEndpoint
+
+    def do_POST(self) -> None:  # noqa: N802
+        event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        try:
+            body, error = self.server.nlu.parse(event["text"]).model_dump(mode="json"), None
+        except NluUnavailable as failure:
+            body, error = {"errorMessage": str(failure)}, "Unhandled"
+        payload = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(payload)))
+        if error:
+            self.send_header("X-Amz-Function-Error", error)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+class InMemoryConversationStore:
+    """The ConversationStore contract in memory; `interfere` simulates a racing turn before the next commit."""
+
+    def __init__(self) -> None:
+        self.conversations: dict[str, Conversation] = {}
+        self.messages: dict[str, list[Message]] = {}
+        self.receipts: dict[tuple[str, str], TurnOutcome] = {}
+        self.interfere = 0
+
+    def create(self, conversation: Conversation, messages: list[Message]) -> None:
+        self.conversations[conversation.conversation_id] = conversation.model_copy(deep=True)
+        self.messages[conversation.conversation_id] = list(messages)
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        found = self.conversations.get(conversation_id)
+        return found.model_copy(deep=True) if found else None
+
+    def find_receipt(self, conversation_id: str, client_message_id: str) -> TurnOutcome | None:
+        return self.receipts.get((conversation_id, client_message_id))
+
+    def commit_turn(
+        self,
+        before: Conversation,
+        after: Conversation,
+        messages: list[Message],
+        receipt: tuple[str, TurnOutcome] | None,
+    ) -> None:
+        conversation_id = before.conversation_id
+        if self.interfere:
+            self.interfere -= 1
+            stored = self.conversations[conversation_id]
+            self.conversations[conversation_id] = stored.model_copy(update={"version": stored.version + 1})
+        if self.conversations[conversation_id].version != before.version:
+            raise ConcurrentUpdate(conversation_id)
+        if receipt and (conversation_id, receipt[0]) in self.receipts:
+            raise DuplicateMessage(receipt[0])
+        self.conversations[conversation_id] = after.model_copy(deep=True)
+        self.messages[conversation_id].extend(messages)
+        if receipt:
+            self.receipts[(conversation_id, receipt[0])] = receipt[1]
+
+    def list_messages(self, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
+        return [m for m in self.messages.get(conversation_id, []) if m.seq > after_seq][:limit]

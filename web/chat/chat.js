@@ -1,0 +1,137 @@
+// Web chat client: starts (or resumes) a conversation, sends messages with a client id so a retry
+// is never processed twice, and renders the transcript, which also brings agent messages.
+(() => {
+  "use strict";
+  const API = "/v1/conversations";
+  const POLL_MS = 3000;
+  const STATUS_TEXT = {
+    bot: "Virtual assistant", queued: "Waiting for a colleague…", agent: "Chatting with a colleague", closed: "Conversation closed",
+  };
+  const $ = (id) => document.getElementById(id);
+  const log = $("log"), quick = $("quick"), form = $("form"), input = $("text"), send = $("send"), status = $("status");
+  let session = JSON.parse(sessionStorage.getItem("chat-session") || "null");
+  let cursor = 0;
+  let refreshing = null;
+
+  const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
+
+  async function call(method, path, body) {
+    const headers = { "Content-Type": "application/json" };
+    if (session) headers.Authorization = `Bearer ${session.token}`;
+    const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw Object.assign(new Error(data.message || `HTTP ${response.status}`), { status: response.status });
+    return data;
+  }
+
+  function bubble(role, text, extraClass) {
+    const item = document.createElement("li");
+    item.className = `msg msg--${role}${extraClass ? ` ${extraClass}` : ""}`;
+    item.dataset.role = role;
+    if (role === "agent") {
+      const who = document.createElement("span");
+      who.className = "msg__who";
+      who.textContent = "Colleague";
+      item.append(who);
+    }
+    item.append(document.createTextNode(text));
+    log.append(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
+  function showQuickReplies(replies) {
+    quick.replaceChildren(...(replies || []).map((reply) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = reply.title;
+      button.addEventListener("click", () => sendMessage(reply.payload, reply.title));
+      return button;
+    }));
+  }
+
+  function showStatus(value) {
+    status.textContent = STATUS_TEXT[value] || value;
+    status.classList.remove("chat__error");
+  }
+
+  function showError(message) {
+    status.textContent = message;
+    status.classList.add("chat__error");
+  }
+
+  async function refresh() {
+    if (!session) return;
+    refreshing = refreshing || (async () => {
+      try {
+        const page = await call("GET", `${API}/${session.id}/messages?after=${cursor}`);
+        log.querySelectorAll(".msg--pending").forEach((item) => item.remove());
+        for (const message of page.messages) {
+          bubble(message.role, message.text);
+          if (message.role !== "customer") showQuickReplies(message.quick_replies);
+        }
+        cursor = Number(page.cursor);
+        showStatus(page.status);
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  // A network blip or a busy answer (503) is retried with the same client id: processed once.
+  async function postWithRetry(path, body) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await call("POST", path, body);
+      } catch (error) {
+        const retriable = !error.status || error.status === 503;
+        if (!retriable || attempt === 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
+      }
+    }
+  }
+
+  async function sendMessage(text, shown) {
+    text = text.trim();
+    if (!text || !session) return;
+    input.value = "";
+    showQuickReplies([]);
+    bubble("customer", shown || text, "msg--pending");
+    const body = { text, client_message_id: newId() };
+    try {
+      await postWithRetry(`${API}/${session.id}/messages`, body);
+      await refresh();
+    } catch (error) {
+      log.querySelectorAll(".msg--pending").forEach((item) => item.remove());
+      showError(error.message);
+    }
+    input.focus();
+  }
+
+  async function start() {
+    if (session) {
+      try {
+        await refresh();
+      } catch (error) {
+        session = null; // expired or unknown: start afresh
+      }
+    }
+    if (!session) {
+      const started = await call("POST", API, { channel: "web" });
+      session = { id: started.conversation_id, token: started.token };
+      sessionStorage.setItem("chat-session", JSON.stringify(session));
+      await refresh();
+    }
+    input.disabled = false;
+    send.disabled = false;
+    input.focus();
+    setInterval(() => refresh().catch(() => {}), POLL_MS);
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendMessage(input.value);
+  });
+  start().catch((error) => showError(`Chat is unavailable: ${error.message}`));
+})();

@@ -16,13 +16,17 @@ NLU_PY := $(NLU_VENV)/bin/python
 UV := python3 -m uv
 NLU_MODEL := nlu/models/nlu.tar.gz
 
-.PHONY: run test test-fast lint train env browser lock clean
+.PHONY: run test test-fast lint train env browser lock clean bench-turn
 
 run: env $(NLU_MODEL)
 	$(PY) -m local
 
 test: env browser $(NLU_MODEL)
 	$(PY) -m pytest
+
+# Median bot-turn latency through the local stack (see benchmarks/turn_latency.py).
+bench-turn: env $(NLU_MODEL)
+	$(PY) -m benchmarks.turn_latency
 
 # Browser tests drive Debian's Chromium: Playwright's own browser download cannot work here.
 browser:
@@ -48,13 +52,13 @@ env: $(VENV)/.installed $(NLU_VENV)/.installed
 $(VENV)/.installed: pyproject.toml functions/requirements.txt
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) venv --quiet --allow-existing -p $(PY_FUNCTIONS) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet -r functions/requirements.txt -r pyproject.toml --extra dev
+	$(UV) pip install --quiet --python $(PY) -r functions/requirements.txt -r pyproject.toml --extra dev
 	touch $@
 
 $(NLU_VENV)/.installed: nlu/requirements.txt
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) venv --quiet --allow-existing -p $(PY_NLU) $(NLU_VENV)
-	VIRTUAL_ENV=$(NLU_VENV) $(UV) pip install --quiet -r nlu/requirements.txt
+	$(UV) pip install --quiet --python $(NLU_PY) -r nlu/requirements.txt
 	touch $@
 
 # Pins what the Lambdas ship (sam build reads functions/requirements.txt).

@@ -32,7 +32,7 @@ class StackConfig:
     host: str = "127.0.0.1"
     port: int = 8000
     dynamodb_endpoint: str | None = None  # any DynamoDB-compatible endpoint; None starts moto
-    nlu_model: Path = NLU_DIR / "models" / "nlu.tar.gz"
+    nlu_model: Path = NLU_DIR / "models" / "nlu"  # the unpacked archive
     workers_per_function: int = 2
     log_dir: Path = ROOT / ".local" / "logs"
     extra_environment: dict[str, str] = field(default_factory=dict)

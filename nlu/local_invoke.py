@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    handler.parse("hello")  # pay the cold start before announcing readiness
+    handler.handler({"text": "hello"}, None)  # pay the cold start before announcing readiness
     server = HTTPServer((args.host, args.port), InvokeHandler)
     print(json.dumps({"ready": True, "port": server.server_address[1]}), flush=True)
     try:

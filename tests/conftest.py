@@ -70,7 +70,7 @@ def function_environment(dynamodb_endpoint: str, fake_nlu: FakeNluEndpoint) -> I
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The real local stack (gateway, DynamoDB endpoint, NLU endpoint with the trained model), started once."""
     config = StackConfig(port=0, log_dir=tmp_path_factory.mktemp("stack-logs"))
-    if not config.nlu_model.is_file():
+    if not config.nlu_model.exists():
         pytest.fail(f"No trained NLU model at {config.nlu_model}: run `make train` (make test does)")
     with LocalStack(config) as stack:
         yield stack

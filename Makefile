@@ -16,18 +16,22 @@ NLU_PY := $(NLU_VENV)/bin/python
 UV := python3 -m uv
 NLU_MODEL := nlu/models/nlu.tar.gz
 
-.PHONY: run test test-fast lint train env browser lock clean bench-turn
+.PHONY: run test test-fast lint train env browser lock clean bench-turn flows-validate
 
 run: env $(NLU_MODEL)
-	$(PY) -m local
+	PYTHONPATH=functions:. $(PY) -m local
 
-test: env browser $(NLU_MODEL)
+test: env browser flows-validate $(NLU_MODEL)
 	cd nlu && .venv/bin/python -m pytest
 	$(PY) -m pytest
 
 # Median bot-turn latency through the local stack (see benchmarks/turn_latency.py).
 bench-turn: env $(NLU_MODEL)
-	$(PY) -m benchmarks.turn_latency
+	PYTHONPATH=functions:. $(PY) -m benchmarks.turn_latency
+
+# Loads and checks every flow in functions/flows/ exactly as the functions do.
+flows-validate: env
+	PYTHONPATH=functions:. $(PY) -m local.flows_validate
 
 # Browser tests drive Debian's Chromium: Playwright's own browser download cannot work here.
 browser:

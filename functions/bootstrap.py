@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -14,10 +14,14 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from adapters.app_tokens import AppTokenVerifier
+from adapters.demo_bank import DemoBank
 from adapters.dynamodb_conversations import DynamoConversationStore
 from adapters.nlu_lambda import LambdaNluClient
 from core.conversation import Conversations
 from core.dialogue import DialoguePolicy, ResponseCatalogue
+from core.engine import FlowEngine
+from core.flows import Flow, load_flows
+from core.operations import Operations
 
 FLOWS_DIR = Path(__file__).parent / "flows"
 
@@ -26,6 +30,7 @@ class Settings(BaseSettings):
     """Read from the environment that template.yaml (or the local run) gives each function."""
 
     conversations_table: str
+    demo_bank_table: str = "DemoBankTable"
     conversation_retention_days: int = 90
     nlu_function_name: str = "NluFunction"
     nlu_timeout_s: float = 3.0
@@ -34,6 +39,10 @@ class Settings(BaseSettings):
     app_token_secret: SecretStr | None = None
     confidence_threshold: float = 0.5
     max_low_confidence_turns: int = 2
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @cache
@@ -47,8 +56,15 @@ class ChatDependencies:
     app_tokens: AppTokenVerifier
 
 
-def load_catalogue(path: Path = FLOWS_DIR / "responses.yml") -> ResponseCatalogue:
+RESPONSES_FILE = FLOWS_DIR / "responses.yml"
+
+
+def load_catalogue(path: Path = RESPONSES_FILE) -> ResponseCatalogue:
     return ResponseCatalogue.model_validate(yaml.safe_load(path.read_text()))
+
+
+def load_flow_files(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
+    return load_flows(p for p in directory.glob("*.yml") if p != RESPONSES_FILE)
 
 
 def _app_token_key(settings: Settings) -> str:
@@ -66,8 +82,9 @@ def build_chat_dependencies(settings: Settings) -> ChatDependencies:
     nlu_config = Config(
         retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=settings.nlu_timeout_s
     )
+    dynamodb = boto3.client("dynamodb", config=retries)
     store = DynamoConversationStore(
-        boto3.client("dynamodb", config=retries),
+        dynamodb,
         settings.conversations_table,
         timedelta(days=settings.conversation_retention_days),
     )
@@ -75,5 +92,11 @@ def build_chat_dependencies(settings: Settings) -> ChatDependencies:
     policy = DialoguePolicy(
         confidence_threshold=settings.confidence_threshold, max_low_confidence_turns=settings.max_low_confidence_turns
     )
-    conversations = Conversations(store=store, nlu=nlu, catalogue=load_catalogue(), policy=policy)
+    engine = FlowEngine(
+        flows=load_flow_files(),
+        catalogue=load_catalogue(),
+        operations=Operations(DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)),
+        policy=policy,
+    )
+    conversations = Conversations(store=store, nlu=nlu, engine=engine)
     return ChatDependencies(conversations=conversations, app_tokens=AppTokenVerifier(_app_token_key(settings)))

@@ -88,11 +88,13 @@ class Gateway(ThreadingHTTPServer):
         routes: list[Route],
         invoke: Callable[[str, dict[str, Any]], Any],
         openapi: Callable[[], dict[str, Any]],
+        local_routes: dict[str, Callable[[dict[str, str]], dict[str, Any]]] | None = None,
     ) -> None:
         super().__init__(address, GatewayRequestHandler)
         self.routes = routes
         self.invoke = invoke
         self.openapi = openapi
+        self.local_routes = local_routes or {}  # GET helpers of the local run only, never deployed
 
 
 class GatewayRequestHandler(BaseHTTPRequestHandler):
@@ -121,6 +123,9 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
                 return
         if method == "GET" and path == "/openapi.json":
             self._send(HTTPStatus.OK, json.dumps(self.server.openapi()).encode(), "application/json")
+        elif method == "GET" and path in self.server.local_routes:
+            query = dict(parse_qsl(urlsplit(self.path).query))
+            self._send_json(HTTPStatus.OK, self.server.local_routes[path](query))
         elif method == "GET" and self._serve_file(path):
             return
         else:

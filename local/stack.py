@@ -10,11 +10,13 @@ import sys
 import threading
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from adapters.demo_bank_seed import seed_demo_bank
 from local.dynamodb import DynamoDBEndpoint
 from local.functions import FunctionPool
 from local.gateway import Gateway
@@ -34,6 +36,8 @@ class StackConfig:
     dynamodb_endpoint: str | None = None  # any DynamoDB-compatible endpoint; None starts moto
     nlu_model: Path = NLU_DIR / "models" / "nlu"  # the unpacked archive
     workers_per_function: int = 2
+    # The embedded moto keeps one store per region in this process: tests give the stack its own.
+    region: str = LOCAL_REGION
     log_dir: Path = ROOT / ".local" / "logs"
     extra_environment: dict[str, str] = field(default_factory=dict)
 
@@ -62,15 +66,15 @@ class LocalStack:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         self.dynamodb_endpoint = self.config.dynamodb_endpoint or self._start_moto()
         environment = self.function_environment()
-        create_tables(
-            boto3.client(
-                "dynamodb",
-                endpoint_url=self.dynamodb_endpoint,
-                region_name=LOCAL_REGION,
-                aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-            )
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=self.dynamodb_endpoint,
+            region_name=self.config.region,
+            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
         )
+        create_tables(dynamodb)
+        seed_demo_bank(dynamodb, "DemoBankTable", datetime.now(UTC))
         self.nlu_endpoint = self._start_nlu()
         environment["AWS_ENDPOINT_URL_LAMBDA"] = self.nlu_endpoint
         pools = {
@@ -90,6 +94,7 @@ class LocalStack:
             self.template.routes(),
             lambda name, event: pools[name].invoke(event),
             self.openapi,
+            {"/local/app-token": _app_login},
         )
         threading.Thread(target=gateway.serve_forever, name="gateway", daemon=True).start()
         self._exit.callback(gateway.server_close)
@@ -102,8 +107,8 @@ class LocalStack:
     def function_environment(self) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint,
-            "AWS_DEFAULT_REGION": LOCAL_REGION,
-            "AWS_REGION": LOCAL_REGION,
+            "AWS_DEFAULT_REGION": self.config.region,
+            "AWS_REGION": self.config.region,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "APP_TOKEN_SECRET": LOCAL_APP_TOKEN_SECRET,
@@ -164,6 +169,16 @@ class _closing:
 
     def __exit__(self, *_: object) -> None:
         self.pool.close()
+
+
+def _app_login(query: dict[str, str]) -> dict[str, Any]:
+    """What the mobile app's backend hands a signed-in customer: a signed app token (demo customers only)."""
+    from adapters.app_tokens import AppTokenVerifier
+
+    customer = query.get("customer", "")
+    if not customer.startswith("C-"):
+        return {"message": "Pass ?customer=C-1001 (one of the demo customers in the README)"}
+    return {"token": AppTokenVerifier(LOCAL_APP_TOKEN_SECRET).issue(customer)}
 
 
 def _terminate(process: subprocess.Popen[str]) -> None:

@@ -69,7 +69,7 @@ def function_environment(dynamodb_endpoint: str, fake_nlu: FakeNluEndpoint) -> I
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The real local stack (gateway, DynamoDB endpoint, NLU endpoint with the trained model), started once."""
-    config = StackConfig(port=0, log_dir=tmp_path_factory.mktemp("stack-logs"))
+    config = StackConfig(port=0, log_dir=tmp_path_factory.mktemp("stack-logs"), region="eu-north-1")
     if not config.nlu_model.exists():
         pytest.fail(f"No trained NLU model at {config.nlu_model}: run `make train` (make test does)")
     with LocalStack(config) as stack:

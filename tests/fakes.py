@@ -8,21 +8,43 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from core.engine import FlowEngine
 from core.errors import ConcurrentUpdate, DuplicateMessage, NluUnavailable
-from core.models import Conversation, IntentScore, Message, NluResult, TurnOutcome
+from core.models import Conversation, Entity, IntentScore, Message, NluResult, TurnOutcome
 
+# Order matters: the first rule that matches names the intent.
 _RULES = (
+    (r"^(stop|cancel|never ?mind|forget it)\b", "cancel"),
+    (r"^(yes|yeah|yep|sure|ok)\b", "affirm"),
+    (r"^(no|nope)\b", "deny"),
     (r"\b(hi|hello|hey)\b", "greet"),
     (r"\b(open|hours)\b", "branch_hours"),
-    (r"\bfees?\b", "fees"),
     (r"\brobot\b", "bot_challenge"),
+    (r"\b(abroad|foreign|exchange)\b", "foreign_fees"),
+    (r"\bfees?\b", "fees"),
+    (r"\bunfreeze\b", "unfreeze_card"),
+    (r"\bfreeze\b", "freeze_card"),
     (r"\b(lost|stolen)\b", "lost_stolen_card"),
+    (r"\bactivate\b", "activate_card"),
+    (r"\bdeclined\b", "card_declined"),
+    (r"\b(recognise|dispute)\b", "dispute_transaction"),
     (r"\bbalance\b", "check_balance"),
+    (r"\b(bill|owe)\b", "card_bill"),
+    (r"\bpay\b", "make_payment"),
+    (r"\bloan\b", "loan_repayment"),
+    (r"\b(new|make a) claim\b", "file_claim"),
+    (r"\bclaim\b", "claim_status"),
+    (r"\b(address|phone number)\b", "update_contact_details"),
+)
+_ENTITIES = (
+    (r"(?:ending|card)\s+(\d{4})\b", "card_last_four"),
+    (r"([£€$]\d+(?:\.\d{2})?)", "amount"),
+    (r"\b(CLM-\d{6})\b", "claim_number"),
 )
 
 
 class KeywordNlu:
-    """Answers like the NLU function from a few keyword rules; unknown text gets a low confidence."""
+    """Answers like the NLU function from keyword rules; unknown text gets a low confidence."""
 
     def __init__(self) -> None:
         self.received: list[str] = []
@@ -32,11 +54,16 @@ class KeywordNlu:
         self.received.append(text)
         if self.down:
             raise NluUnavailable("down for the test")
+        entities = tuple(
+            Entity(entity=name, value=match.group(1))
+            for pattern, name in _ENTITIES
+            for match in re.finditer(pattern, text, re.IGNORECASE)
+        )
         for pattern, intent in _RULES:
             if re.search(pattern, text, re.IGNORECASE):
-                return NluResult(intent=IntentScore(name=intent, confidence=0.95))
-        ranking = (IntentScore(name="card_bill", confidence=0.3), IntentScore(name="payment_due", confidence=0.25))
-        return NluResult(intent=ranking[0], intent_ranking=ranking)
+                return NluResult(intent=IntentScore(name=intent, confidence=0.95), entities=entities)
+        ranking = (IntentScore(name="inform", confidence=0.3), IntentScore(name="card_bill", confidence=0.25))
+        return NluResult(intent=ranking[0], intent_ranking=ranking, entities=entities)
 
 
 class FakeNluEndpoint(ThreadingHTTPServer):
@@ -118,3 +145,11 @@ class InMemoryConversationStore:
 
     def list_messages(self, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
         return [m for m in self.messages.get(conversation_id, []) if m.seq > after_seq][:limit]
+
+
+def make_engine(bank: Any = None) -> FlowEngine:
+    """The real engine with the shipped flows and texts; `bank` only matters once a flow acts."""
+    from bootstrap import load_catalogue, load_flow_files
+    from core.operations import Operations
+
+    return FlowEngine(flows=load_flow_files(), catalogue=load_catalogue(), operations=Operations(bank))

@@ -7,10 +7,10 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from core.dialogue import DialoguePolicy, ResponseCatalogue, respond
+from core.engine import FlowEngine, Turn
 from core.errors import (
     ConcurrentUpdate,
     ConversationClosed,
@@ -60,8 +60,7 @@ class StartedConversation:
 class Conversations:
     store: ConversationStore
     nlu: NluClient
-    catalogue: ResponseCatalogue
-    policy: DialoguePolicy = field(default_factory=DialoguePolicy)
+    engine: FlowEngine
     clock: Callable[[], datetime] = _now
     sleep: Callable[[float], None] = time.sleep
 
@@ -76,7 +75,7 @@ class Conversations:
             customer=customer,
             created_at=now,
         )
-        replies = self.catalogue.welcome
+        replies = self.engine.catalogue.welcome
         messages = _bot_messages(replies, first_seq=1, now=now)
         conversation.last_seq = len(messages)
         self.store.create(conversation, messages)
@@ -121,7 +120,7 @@ class Conversations:
     def _as_shown(self, text: str) -> str:
         """A quick-reply payload is stored as the button's title, which is what the customer chose."""
         match = _INTENT_PAYLOAD.match(text.strip())
-        title = self.catalogue.intent_titles.get(match["intent"]) if match else None
+        title = self.engine.catalogue.intent_titles.get(match["intent"]) if match else None
         return title or text
 
     def _understand(self, text: str) -> NluResult | None:
@@ -148,7 +147,15 @@ class Conversations:
         replies: tuple[Reply, ...] = ()
         state = conversation.state
         if conversation.status is ConversationStatus.BOT:
-            replies, state = respond(nlu, conversation.state, self.catalogue, self.policy)
+            turn = Turn(
+                text=text,
+                nlu=nlu,
+                customer=conversation.customer,
+                conversation_id=conversation.conversation_id,
+                client_message_id=client_message_id,
+                today=now.date(),
+            )
+            replies, state = self.engine.respond(turn, conversation.state)
         messages = [customer_message, *_bot_messages(replies, first_seq=seq + 1, now=now)]
         after = conversation.model_copy(
             update={"last_seq": seq + len(replies), "version": conversation.version + 1, "state": state}

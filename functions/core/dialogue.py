@@ -21,6 +21,7 @@ class ResponseCatalogue(BaseModel):
     fallback_offer_human: Reply
     nlu_unavailable: Reply
     not_yet_supported: Reply
+    verification_needed: str
     intent_titles: dict[str, str] = Field(default_factory=dict)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -97,6 +98,7 @@ class DialogueState(BaseModel):
     last_intent: str | None = None
     low_confidence_streak: int = 0
     turns: int = 0
+    frames: list[dict[str, Any]] = Field(default_factory=list)  # the flow stack (engine.FlowFrame), at most 3
 
 
 class Conversation(BaseModel):

@@ -42,3 +42,15 @@ def test_the_conversation_survives_a_page_reload(local_stack, page):
     page.reload()
     expect(page.locator(".msg--customer")).to_have_text(["hello"])
     expect(page.locator(".msg--bot")).to_have_count(2)
+
+
+def test_a_signed_in_customer_reports_a_lost_card_and_gets_a_replacement(local_stack, page):
+    page.goto(local_stack.url + "/?as=C-1006")
+    expect(page.locator(".msg--bot").first).to_be_visible()
+    page.fill("#text", "I lost my card")
+    page.press("#text", "Enter")
+    expect(page.locator(".msg--bot").last).to_contain_text("Which card is it?")
+    page.get_by_role("button", name="Debit card ending 7745").click()
+    expect(page.locator(".msg--bot").last).to_contain_text("block the card ending 7745")
+    page.get_by_role("button", name="Yes").click()
+    expect(page.locator(".msg--bot").last).to_contain_text("will arrive by")

@@ -9,11 +9,10 @@ import boto3
 import pytest
 
 from adapters.dynamodb_conversations import DynamoConversationStore
-from bootstrap import load_catalogue
 from core.conversation import Conversations
 from core.errors import ConcurrentUpdate, ServiceBusy
 from core.models import Channel, Role
-from tests.fakes import KeywordNlu
+from tests.fakes import KeywordNlu, make_engine
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def store(dynamodb_endpoint: str) -> DynamoConversationStore:
 
 @pytest.fixture
 def conversations(store: DynamoConversationStore) -> Conversations:
-    return Conversations(store=store, nlu=KeywordNlu(), catalogue=load_catalogue())
+    return Conversations(store=store, nlu=KeywordNlu(), engine=make_engine())
 
 
 def test_a_conversation_round_trips_through_dynamodb(conversations, store):

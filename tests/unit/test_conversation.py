@@ -1,10 +1,9 @@
 import pytest
 
-from bootstrap import load_catalogue
 from core.conversation import Conversations
 from core.errors import ConversationClosed, ConversationNotFound, InvalidConversationToken, ServiceBusy
 from core.models import Channel, ConversationStatus, Role
-from tests.fakes import InMemoryConversationStore, KeywordNlu
+from tests.fakes import InMemoryConversationStore, KeywordNlu, make_engine
 
 
 @pytest.fixture
@@ -19,7 +18,7 @@ def nlu():
 
 @pytest.fixture
 def conversations(store, nlu):
-    return Conversations(store=store, nlu=nlu, catalogue=load_catalogue(), sleep=lambda _: None)
+    return Conversations(store=store, nlu=nlu, engine=make_engine(), sleep=lambda _: None)
 
 
 def test_a_new_conversation_opens_with_the_welcome_message(conversations, store):

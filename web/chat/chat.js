@@ -9,7 +9,8 @@
   };
   const $ = (id) => document.getElementById(id);
   const log = $("log"), quick = $("quick"), form = $("form"), input = $("text"), send = $("send"), status = $("status");
-  let session = JSON.parse(sessionStorage.getItem("chat-session") || "null");
+  const storageKey = `chat-session${location.search}`;
+  let session = JSON.parse(sessionStorage.getItem(storageKey) || "null");
   let cursor = 0;
   let refreshing = null;
 
@@ -109,6 +110,23 @@
     input.focus();
   }
 
+  // `?as=C-1001` chats as a demo customer signed in to the app: the local run hands out the app
+  // token the mobile app's login would. Without it the chat is the anonymous web channel.
+  async function startConversation() {
+    const customer = new URLSearchParams(location.search).get("as");
+    if (!customer) return call("POST", API, { channel: "web" });
+    const login = await fetch(`/local/app-token?customer=${encodeURIComponent(customer)}`).then((r) => r.json());
+    if (!login.token) throw new Error(login.message || "demo sign-in failed");
+    const response = await fetch(API, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${login.token}` },
+      body: JSON.stringify({ channel: "app" }),
+    });
+    const data = await response.json();
+    if (!response.ok) throw new Error(data.message || `HTTP ${response.status}`);
+    return data;
+  }
+
   async function start() {
     if (session) {
       try {
@@ -118,9 +136,9 @@
       }
     }
     if (!session) {
-      const started = await call("POST", API, { channel: "web" });
+      const started = await startConversation();
       session = { id: started.conversation_id, token: started.token };
-      sessionStorage.setItem("chat-session", JSON.stringify(session));
+      sessionStorage.setItem(storageKey, JSON.stringify(session));
       await refresh();
     }
     input.disabled = false;

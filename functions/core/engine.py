@@ -1,0 +1,346 @@
+"""The flow engine: runs the flows in functions/flows/ one customer message at a time.
+
+State between turns is a stack of flow frames on the conversation (bounded: a few frames of a few
+slots). A message either answers the step the top frame waits on, or digresses: a cancel drops the
+flow, a question is answered and the waiting step asked again, a new task is stacked on top and the
+interrupted one resumed when it ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from core.banking import Money
+from core.dialogue import DialoguePolicy, ResponseCatalogue
+from core.dialogue import respond as catalogue_respond
+from core.flows import END, Action, Collect, Confirm, Flow, FlowError, Link, Say, SetSlots
+from core.models import AuthLevel, Customer, DialogueState, NluResult, QuickReply, Reply
+from core.operations import OperationContext, Operations, Slots
+from core.slots import parse_amount, parse_claim_number, parse_date, parse_expiry, parse_last4
+
+MAX_FRAMES = 3
+MAX_STEPS_PER_TURN = 40
+YES = ("yes", "yeah", "yep", "y", "ok", "okay", "sure", "please do", "go ahead", "confirm", "1")
+NO = ("no", "nope", "n", "don't", "do not", "stop", "2")
+_AUTH_ORDER = [AuthLevel.ANONYMOUS, AuthLevel.IDENTIFIED, AuthLevel.VERIFIED]
+
+
+class FlowFrame(BaseModel):
+    flow: str
+    step: str
+    slots: Slots = Field(default_factory=dict)
+    tries: int = 0
+    asked: bool = False  # the current step's question was sent and awaits an answer
+    offered: dict[str, Slots] = Field(default_factory=dict)  # payload -> value of the quick replies shown
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the engine knows about the message being answered."""
+
+    text: str
+    nlu: NluResult | None
+    customer: Customer | None
+    conversation_id: str
+    client_message_id: str
+    today: date
+    home_currency: str = "GBP"
+
+
+@dataclass
+class FlowEngine:
+    flows: dict[str, Flow]
+    catalogue: ResponseCatalogue
+    operations: Operations
+    policy: DialoguePolicy = field(default_factory=DialoguePolicy)
+
+    def __post_init__(self) -> None:
+        self._starters = {intent: flow for flow in self.flows.values() for intent in flow.intents}
+        check_references(self.flows, self.operations)
+
+    def respond(self, turn: Turn, state: DialogueState) -> tuple[tuple[Reply, ...], DialogueState]:
+        state = state.model_copy(deep=True)
+        frames = [FlowFrame.model_validate(f) for f in state.frames]
+        replies: list[Reply] = []
+        intent = self._confident_intent(turn)
+        if frames:
+            self._continue(turn, intent, frames, replies)
+        elif intent in self._starters:
+            self._start(self._starters[intent], turn, frames, replies)
+        else:
+            answered, state = catalogue_respond(turn.nlu, state, self.catalogue, self.policy)
+            replies.extend(answered)
+            return tuple(replies), state
+        state.frames = [f.model_dump() for f in frames]
+        state.turns += 1
+        state.low_confidence_streak = 0
+        state.last_intent = intent or state.last_intent
+        return tuple(replies), state
+
+    def _confident_intent(self, turn: Turn) -> str | None:
+        nlu = turn.nlu
+        return nlu.intent.name if nlu and nlu.intent.confidence >= self.policy.confidence_threshold else None
+
+    # --- starting, digressing, resuming -------------------------------------------------------
+    def _start(self, flow: Flow, turn: Turn, frames: list[FlowFrame], replies: list[Reply]) -> None:
+        if _level(turn.customer) < _AUTH_ORDER.index(flow.auth):
+            replies.append(Reply(text=self.catalogue.verification_needed))
+            return
+        if len(frames) >= MAX_FRAMES:
+            frames.pop(0)  # the oldest interrupted task is dropped rather than growing the state
+        frame = FlowFrame(flow=flow.name, step=flow.steps[0].id)
+        frames.append(frame)
+        self._prefill(flow, turn, frame)
+        self._run(turn, frames, replies, fresh_message=True)
+
+    def _prefill(self, flow: Flow, turn: Turn, frame: FlowFrame) -> None:
+        """Slots the opening message already gives ("freeze my card ending 4242") are not asked again."""
+        for step in flow.steps:
+            if isinstance(step, Collect) and step.type not in ("text", "expiry"):
+                value = self._value(step, turn, frame, asked=False)
+                if value is not None:
+                    frame.slots[step.collect] = value
+
+    def _continue(self, turn: Turn, intent: str | None, frames: list[FlowFrame], replies: list[Reply]) -> None:
+        frame = frames[-1]
+        flow = self.flows[frame.flow]
+        if intent == "cancel":
+            frames.pop()
+            replies.append(Reply(text=f"OK, I've stopped: {flow.description.lower()}."))
+            self._resume(turn, frames, replies)
+            return
+        if self._answers_waiting_step(turn, frame, flow) or not self._digress(turn, intent, frame, frames, replies):
+            self._run(turn, frames, replies, fresh_message=True)
+
+    def _answers_waiting_step(self, turn: Turn, frame: FlowFrame, flow: Flow) -> bool:
+        step = flow.step(frame.step)
+        if isinstance(step, Confirm):
+            return _yes_no(turn) is not None
+        if isinstance(step, Collect):
+            return self._value(step, turn, frame, asked=True) is not None
+        return True
+
+    def _digress(
+        self, turn: Turn, intent: str | None, frame: FlowFrame, frames: list[FlowFrame], replies: list[Reply]
+    ) -> bool:
+        """Handle a message that is about something else; False if it is just a wrong answer."""
+        if intent in self.catalogue.responses and intent not in ("affirm", "deny", "inform"):
+            replies.extend(self.catalogue.responses[intent])
+            replies.append(Reply(text=f"Back to {self.flows[frame.flow].description.lower()}:"))
+            frame.asked = False
+            self._run(turn, frames, replies, fresh_message=False)
+            return True
+        if intent in self._starters and self._starters[intent].name != frame.flow:
+            self._start(self._starters[intent], turn, frames, replies)
+            return True
+        return False
+
+    def _resume(self, turn: Turn, frames: list[FlowFrame], replies: list[Reply]) -> None:
+        if frames:
+            replies.append(Reply(text=f"Now, back to {self.flows[frames[-1].flow].description.lower()}."))
+            frames[-1].asked = False
+            self._run(turn, frames, replies, fresh_message=False)
+
+    # --- running steps ------------------------------------------------------------------------
+    def _run(self, turn: Turn, frames: list[FlowFrame], replies: list[Reply], fresh_message: bool) -> None:
+        frame = frames[-1]
+        flow = self.flows[frame.flow]
+        for _ in range(MAX_STEPS_PER_TURN):
+            if frame.step == END:
+                frames.pop()
+                self._resume(turn, frames, replies)
+                return
+            if self._waits(turn, flow, frame, replies, fresh_message):
+                return
+        replies.append(Reply(text=flow.give_up))
+        frames.pop()
+
+    def _waits(self, turn: Turn, flow: Flow, frame: FlowFrame, replies: list[Reply], use_message: bool) -> bool:
+        """Execute the current step; True when it needs the customer's next message."""
+        step = flow.step(frame.step)
+        if isinstance(step, Collect):
+            return self._collect(step, turn, flow, frame, replies, use_message)
+        if isinstance(step, Confirm):
+            return self._confirm(step, turn, flow, frame, replies, use_message)
+        if isinstance(step, Action):
+            self._act(step, turn, flow, frame, replies)
+        elif isinstance(step, Say):
+            quick = tuple(
+                QuickReply(title=self.catalogue.intent_titles.get(i, i), payload=f"/{i}") for i in step.quick_replies
+            )
+            replies.append(Reply(text=render(step.say, frame.slots), quick_replies=quick))
+            frame.step = flow.after(step)
+        elif isinstance(step, SetSlots):
+            frame.slots.update(step.set_slots)
+            frame.step = flow.after(step)
+        elif isinstance(step, Link):
+            frame.flow, frame.step, frame.asked = step.link, self.flows[step.link].steps[0].id, False
+        return False
+
+    def _collect(
+        self, step: Collect, turn: Turn, flow: Flow, frame: FlowFrame, replies: list[Reply], use_message: bool
+    ) -> bool:
+        if step.collect in frame.slots:
+            frame.step = flow.after(step)
+            return False
+        value = self._value(step, turn, frame, asked=frame.asked) if use_message else None
+        if value is not None:
+            frame.slots[step.collect] = value
+            frame.step, frame.tries, frame.asked, frame.offered = flow.after(step), 0, False, {}
+            return False
+        if frame.asked and use_message:
+            frame.tries += 1
+            if frame.tries >= step.max_tries:
+                self._give_up(flow, frame, replies)
+                return False
+            replies.append(Reply(text=render(step.invalid, {**frame.slots, "input": turn.text[:40]})))
+        replies.append(self._ask(step, turn, frame))
+        frame.asked = True
+        return True
+
+    def _ask(self, step: Collect, turn: Turn, frame: FlowFrame) -> Reply:
+        quick: tuple[QuickReply, ...] = ()
+        if step.choices and turn.customer:
+            options = self.operations.choices(step.choices, turn.customer.customer_id)
+            frame.offered = {payload: value for _, payload, value in options}
+            quick = tuple(QuickReply(title=title, payload=payload) for title, payload, _ in options)
+        elif step.options:
+            frame.offered = {option: {"value": option} for option in step.options}
+            quick = tuple(QuickReply(title=o, payload=o) for o in step.options)
+        return Reply(text=render(step.ask, frame.slots), quick_replies=quick)
+
+    def _confirm(
+        self, step: Confirm, turn: Turn, flow: Flow, frame: FlowFrame, replies: list[Reply], use_message: bool
+    ) -> bool:
+        answer = _yes_no(turn) if frame.asked and use_message else None
+        if answer is None:
+            buttons = (QuickReply(title="Yes", payload="/affirm"), QuickReply(title="No", payload="/deny"))
+            replies.append(Reply(text=render(step.confirm, frame.slots), quick_replies=buttons))
+            frame.asked = True
+            return True
+        frame.step, frame.asked = (flow.after(step) if answer else step.on_no), False
+        return False
+
+    def _act(self, step: Action, turn: Turn, flow: Flow, frame: FlowFrame, replies: list[Reply]) -> None:
+        if turn.customer is None:
+            self._give_up(flow, frame, replies)
+            return
+        context = OperationContext(
+            customer_id=turn.customer.customer_id,
+            idempotency_key=f"{turn.conversation_id}:{turn.client_message_id}:{step.id}",
+            today=turn.today,
+        )
+        outcome, updates = self.operations.run(step.action, frame.slots, context)
+        frame.slots.update(updates)
+        if outcome in step.outcomes:
+            frame.step = step.outcomes[outcome]
+        elif outcome == "ok":
+            frame.step = flow.after(step)
+        else:
+            replies.append(Reply(text=updates.get("error") or "Sorry, I couldn't do that just now."))
+            frame.step = END
+
+    def _give_up(self, flow: Flow, frame: FlowFrame, replies: list[Reply]) -> None:
+        replies.append(
+            Reply(text=flow.give_up, quick_replies=(QuickReply(title="Talk to a person", payload="/human_handoff"),))
+        )
+        frame.step = END
+
+    # --- slot values --------------------------------------------------------------------------
+    def _value(self, step: Collect, turn: Turn, frame: FlowFrame, asked: bool) -> Any:
+        """The slot value this message gives; raw text counts only as an answer to the question asked."""
+        text = turn.text.strip() if asked else ""
+        nlu = turn.nlu
+        if text in frame.offered:
+            return frame.offered[text]
+        if step.type in ("card", "account", "transaction", "choice"):
+            return self._pick(step, turn, frame, text)
+        if step.type == "amount":
+            found = parse_amount(text, nlu, turn.home_currency) if text or _has(nlu, "amount") else None
+            return (
+                {
+                    "amount": str(found[0]),
+                    "currency": found[1],
+                    "display": str(Money(amount=found[0], currency=found[1])),
+                }
+                if found
+                else None
+            )
+        if step.type == "date":
+            found_date = parse_date(text, nlu, turn.today) if text or _has(nlu, "date") else None
+            return found_date.isoformat() if found_date else None
+        if step.type == "claim_number":
+            return parse_claim_number(text, nlu) if text or _has(nlu, "claim_number") else None
+        if step.type == "expiry":
+            return parse_expiry(text) if text else None
+        return text if len(text) >= 3 else None
+
+    def _pick(self, step: Collect, turn: Turn, frame: FlowFrame, text: str) -> Slots | None:
+        """Match the message to one of the customer's cards, accounts or transactions."""
+        hint = {"card": "card_last_four", "account": "account_type"}.get(step.type, "")
+        if not (step.choices and turn.customer) or not (text or _has(turn.nlu, hint)):
+            return None
+        options = self.operations.choices(step.choices, turn.customer.customer_id)
+        if step.type == "card":
+            last4 = parse_last4(text, turn.nlu) if text or _has(turn.nlu, "card_last_four") else None
+            return next((value for _, payload, value in options if payload == last4), None)
+        wanted = " ".join([text.lower(), *(turn.nlu.entity_values("account_type") if turn.nlu else [])])
+        if step.type == "account":
+            return next((v for _, _, v in options if v["kind"] in wanted or v["name"].lower() in wanted), None)
+        return next(
+            (v for title, payload, v in options if text and (text == payload or text.lower() in title.lower())), None
+        )
+
+
+def check_references(flows: dict[str, Flow], operations: Operations) -> None:
+    """Every action and choices provider a flow names must exist: a typo fails at load, not mid-chat."""
+    for flow in flows.values():
+        for step in flow.steps:
+            if isinstance(step, Action) and step.action not in operations.names():
+                raise FlowError(f"flow {flow.name!r}: step {step.id!r}: unknown action {step.action!r}")
+            if isinstance(step, Collect) and step.choices and step.choices not in operations.providers():
+                raise FlowError(f"flow {flow.name!r}: step {step.id!r}: unknown choices {step.choices!r}")
+            if isinstance(step, Collect) and step.type in ("card", "account", "transaction") and not step.choices:
+                raise FlowError(f"flow {flow.name!r}: step {step.id!r}: a {step.type} needs `choices`")
+
+
+def _has(nlu: NluResult | None, entity: str) -> bool:
+    return bool(nlu and nlu.entity_values(entity))
+
+
+def _level(customer: Customer | None) -> int:
+    return _AUTH_ORDER.index(customer.auth_level) if customer else 0
+
+
+def _yes_no(turn: Turn) -> bool | None:
+    if turn.nlu and turn.nlu.intent.name in ("affirm", "deny") and turn.nlu.intent.confidence >= 0.5:
+        return turn.nlu.intent.name == "affirm"
+    text = turn.text.strip().lower().rstrip(".!")
+    return True if text in YES else False if text in NO else None
+
+
+class _Namespace(SimpleNamespace):
+    def __getattr__(self, name: str) -> str:  # only called for a field the slot does not have
+        return ""
+
+
+def _namespaced(value: Any) -> Any:
+    return _Namespace(**{k: _namespaced(v) for k, v in value.items()}) if isinstance(value, dict) else value
+
+
+def render(template: str, slots: Slots) -> str:
+    """Fill {slot} and {slot.field} placeholders; a missing slot renders empty rather than failing."""
+
+    class _Missing(dict[str, Any]):
+        def __missing__(self, key: str) -> str:
+            return ""
+
+    try:
+        return template.format_map(_Missing({k: _namespaced(v) for k, v in slots.items()}))
+    except (AttributeError, IndexError, ValueError):
+        return template

@@ -1,0 +1,201 @@
+"""Every self-service flow, driven through the conversation use case against DynamoDB and the demo bank."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import boto3
+import pytest
+
+from adapters.demo_bank import DemoBank
+from adapters.demo_bank_seed import seed_demo_bank
+from adapters.dynamodb_conversations import DynamoConversationStore
+from core.conversation import Conversations
+from core.models import AuthLevel, Channel, Customer
+from local.dynamodb import DynamoDBEndpoint
+from local.tables import create_tables
+from tests.fakes import KeywordNlu, make_engine
+
+
+@pytest.fixture(scope="module")
+def bank() -> Iterator[DemoBank]:
+    """Demo customers of this module's own (moto keeps one store per region): these tests change them."""
+    endpoint = DynamoDBEndpoint().start()
+    client = boto3.client(
+        "dynamodb", endpoint_url=endpoint.url, region_name="eu-central-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )  # fmt: skip
+    create_tables(client)
+    bank = DemoBank(client, "DemoBankTable", clock=lambda: datetime.now(UTC))
+    seed_demo_bank(bank, "DemoBankTable", datetime.now(UTC))
+    yield bank
+    endpoint.stop()
+
+
+@pytest.fixture(scope="module")
+def conversations(bank: DemoBank) -> Conversations:
+    store = DynamoConversationStore(bank._client, "ConversationsTable", timedelta(days=1))
+    return Conversations(store=store, nlu=KeywordNlu(), engine=make_engine(bank))
+
+
+class Chat:
+    """One customer's conversation: `say` returns the bot's replies, `buttons` the last quick replies."""
+
+    def __init__(self, conversations: Conversations, customer: Customer | None) -> None:
+        self._conversations = conversations
+        channel = Channel.APP if customer else Channel.WEB
+        started = conversations.start(channel, "en", customer)
+        self.id, self._token = started.conversation.conversation_id, started.token
+        self.buttons: list[str] = []
+
+    def say(self, text: str) -> str:
+        outcome = self._conversations.handle_message(self.id, self._token, text, str(uuid.uuid4()))
+        self.buttons = [q.title for r in outcome.replies for q in r.quick_replies]
+        return "\n".join(r.text for r in outcome.replies)
+
+
+def chat_as(conversations: Conversations, customer_id: str | None) -> Chat:
+    customer = Customer(customer_id=customer_id, auth_level=AuthLevel.VERIFIED) if customer_id else None
+    return Chat(conversations, customer)
+
+
+def test_balances_of_every_account(conversations):
+    reply = chat_as(conversations, "C-1001").say("what's my balance")
+    assert "Here are your balances" in reply
+    assert reply.count("£") >= 4
+
+
+def test_card_bill_asks_which_card_and_tells_the_statement(conversations):
+    chat = chat_as(conversations, "C-1001")
+    assert "Which credit card" in chat.say("how much is my card bill")
+    assert chat.buttons == ["Credit card ending 9023"]
+    reply = chat.say("9023")
+    assert "minimum payment" in reply and "due by" in reply
+
+
+def test_paying_the_card_collects_card_account_amount_confirms_and_moves_money_once(conversations, bank):
+    chat = chat_as(conversations, "C-1001")
+    before = {a.name: a.balance.amount for a in bank.accounts("C-1001")}
+    assert "Which account" in chat.say("I want to pay my credit card 9023")
+    assert "How much" in chat.say(chat.buttons[0])
+    assert "Pay £50.00 to the card ending 9023" in chat.say("£50")
+    assert "Done: £50.00 paid" in chat.say("yes")
+    after = {a.name: a.balance.amount for a in bank.accounts("C-1001")}
+    changed = {name: before[name] - after[name] for name in before if before[name] != after[name]}
+    assert sorted(changed.values()) == [Decimal("50.00"), Decimal("50.00")]  # source down, card debt down
+
+
+def test_a_lost_card_is_blocked_and_replaced_after_confirmation(conversations, bank):
+    chat = chat_as(conversations, "C-1006")
+    assert "block the card ending 7745" in chat.say("I lost my card ending 7745")
+    reply = chat.say("yes")
+    assert "is blocked" in reply and "will arrive by" in reply
+    assert next(c for c in bank.cards("C-1006") if c.last4 == "7745").status.value == "blocked"
+
+
+def test_freeze_then_unfreeze(conversations, bank):
+    chat = chat_as(conversations, "C-1001")
+    assert "Freeze the card ending 4417" in chat.say("please freeze card 4417")
+    assert "is frozen" in chat.say("yes")
+    assert "Debit card ending 4417" in (chat.say("unfreeze my card") and chat.buttons)
+    assert "active again" in chat.say("4417")
+
+
+def test_saying_no_changes_nothing(conversations, bank):
+    chat = chat_as(conversations, "C-1008")
+    chat.say("freeze card 7001")
+    assert "stays active" in chat.say("no")
+    assert next(c for c in bank.cards("C-1008") if c.last4 == "7001").status.value == "active"
+
+
+def test_activating_a_new_card_needs_the_right_expiry(conversations):
+    wrong = chat_as(conversations, "C-1007")
+    wrong.say("activate my new card")
+    wrong.say("4821")
+    assert "don't match" in wrong.say("09/30")
+    right = chat_as(conversations, "C-1007")
+    right.say("activate my new card")
+    right.say("4821")
+    assert "is active" in right.say("08/29")
+
+
+def test_a_declined_card_is_explained_with_the_reason(conversations):
+    reply = chat_as(conversations, "C-1002").say("why was my card declined")
+    assert "Currys Online" in reply and "credit limit" in reply
+
+
+def test_disputing_a_payment_opens_a_case(conversations):
+    chat = chat_as(conversations, "C-1010")
+    assert "reply with the number" in chat.say("I don't recognise a payment")
+    number = next(i + 1 for i, title in enumerate(chat.buttons) if "DIGITALGOODS" in title)
+    assert "What happened" in chat.say(str(number))
+    assert "Open a dispute for GV*DIGITALGOODS" in chat.say("I never made this payment")
+    assert "case CASE-" in chat.say("yes")
+
+
+def test_foreign_fees_come_from_the_customers_own_transactions(conversations):
+    reply = chat_as(conversations, "C-1005").say("what did I pay in fees abroad")
+    assert "(PT)" in reply and "Total fees" in reply
+
+
+def test_loan_repayment_and_early_repayment(conversations):
+    reply = chat_as(conversations, "C-1003").say("when is my next loan repayment")
+    assert "£612.40" in reply and "2" in reply and "Repay early" in reply
+
+
+def test_claim_status_and_an_unknown_claim(conversations):
+    assert "is assessing" in chat_as(conversations, "C-1004").say("where is my claim CLM-204518")
+    assert "can't find claim CLM-999999" in chat_as(conversations, "C-1004").say("claim CLM-999999 status")
+
+
+def test_a_new_claim_in_three_steps(conversations):
+    chat = chat_as(conversations, "C-1004")
+    assert "Step 1 of 3" in chat.say("I need to make a claim")
+    assert "Step 2 of 3" in chat.say("someone reversed into my parked car")
+    assert "Step 3 of 3" in chat.say("yesterday")
+    assert "registered as CLM-" in chat.say("£1,200")
+
+
+def test_a_wrong_answer_is_re_asked_and_too_many_give_up_with_a_person_offered(conversations):
+    chat = chat_as(conversations, "C-1001")
+    chat.say("freeze my card")
+    assert "couldn't find an active card ending 1111" in chat.say("1111")
+    chat.say("2222")
+    reply = chat.say("3333")
+    assert "A colleague will help" in reply
+    assert "Talk to a person" in chat.buttons
+
+
+def test_a_question_mid_flow_is_answered_and_the_flow_goes_on(conversations):
+    chat = chat_as(conversations, "C-1001")
+    chat.say("pay my credit card 9023")
+    reply = chat.say("what are your fees?")
+    assert "monthly fee" in reply and "Back to paying your card" in reply and "Which account" in reply
+
+
+def test_a_new_task_mid_flow_is_stacked_and_the_first_resumed(conversations):
+    chat = chat_as(conversations, "C-1001")
+    chat.say("pay my credit card 9023")
+    assert "block the card ending 4417" in chat.say("actually I lost my card ending 4417")
+    reply = chat.say("yes")
+    assert "is blocked" in reply and "back to paying your card" in reply and "Which account" in reply
+
+
+def test_cancel_stops_the_flow(conversations):
+    chat = chat_as(conversations, "C-1001")
+    chat.say("pay my credit card 9023")
+    assert "stopped: paying your card" in chat.say("never mind")
+    assert "Here are your balances" in chat.say("balance")
+
+
+def test_an_anonymous_web_customer_is_asked_to_verify_before_a_card_flow(conversations):
+    assert "know it's you" in chat_as(conversations, None).say("freeze my card")
+
+
+def test_sensitive_changes_go_to_a_person(conversations):
+    chat = chat_as(conversations, None)
+    assert "made by a colleague" in chat.say("I moved, I need to change my address")
+    assert chat.buttons == ["Talk to a person"]

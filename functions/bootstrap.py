@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -15,13 +16,17 @@ from pydantic_settings import BaseSettings
 
 from adapters.app_tokens import AppTokenVerifier
 from adapters.demo_bank import DemoBank
+from adapters.dynamodb_codes import DynamoCodeStore
 from adapters.dynamodb_conversations import DynamoConversationStore
 from adapters.nlu_lambda import LambdaNluClient
+from adapters.sms_outbox import SmsOutbox
 from core.conversation import Conversations
 from core.dialogue import DialoguePolicy, ResponseCatalogue
 from core.engine import FlowEngine
 from core.flows import Flow, load_flows
 from core.operations import Operations
+from core.step_up import StepUp
+from core.verification import Verifier
 
 FLOWS_DIR = Path(__file__).parent / "flows"
 
@@ -37,6 +42,8 @@ class Settings(BaseSettings):
     app_token_secret_arn: str | None = None
     # Local development only: the documented signing key, used when no secret ARN is configured.
     app_token_secret: SecretStr | None = None
+    # Local development only: where one-time codes are "texted" (the SMS channel brings real providers).
+    local_sms_outbox: Path | None = None
     confidence_threshold: float = 0.5
     max_low_confidence_turns: int = 2
 
@@ -92,11 +99,21 @@ def build_chat_dependencies(settings: Settings) -> ChatDependencies:
     policy = DialoguePolicy(
         confidence_threshold=settings.confidence_threshold, max_low_confidence_turns=settings.max_low_confidence_turns
     )
+    bank = DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)
+    app_key = _app_token_key(settings)
+    step_up = None
+    if settings.local_sms_outbox:
+        code_key = hashlib.sha256(b"one-time-codes:" + app_key.encode()).digest()
+        verifier = Verifier(
+            DynamoCodeStore(dynamodb, settings.conversations_table), SmsOutbox(settings.local_sms_outbox), code_key
+        )
+        step_up = StepUp(verifier, bank)
     engine = FlowEngine(
         flows=load_flow_files(),
         catalogue=load_catalogue(),
-        operations=Operations(DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)),
+        operations=Operations(bank),
         policy=policy,
+        step_up=step_up,
     )
     conversations = Conversations(store=store, nlu=nlu, engine=engine)
-    return ChatDependencies(conversations=conversations, app_tokens=AppTokenVerifier(_app_token_key(settings)))
+    return ChatDependencies(conversations=conversations, app_tokens=AppTokenVerifier(app_key))

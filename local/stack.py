@@ -101,6 +101,11 @@ class LocalStack:
         self._exit.callback(gateway.shutdown)
         self.url = f"http://{self.config.host}:{gateway.server_address[1]}"
 
+    @property
+    def sms_outbox(self) -> Path:
+        """Every text the local run 'sends' (one-time codes now, all SMS with the SMS channel)."""
+        return self.config.log_dir.parent / "sms-outbox.jsonl"
+
     def stop(self) -> None:
         self._exit.close()
 
@@ -113,6 +118,7 @@ class LocalStack:
             "AWS_SECRET_ACCESS_KEY": "local",
             "APP_TOKEN_SECRET": LOCAL_APP_TOKEN_SECRET,
             "POWERTOOLS_TRACE_DISABLED": "true",
+            "LOCAL_SMS_OUTBOX": str(self.sms_outbox),
             **self.config.extra_environment,
         }
 

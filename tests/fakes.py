@@ -153,3 +153,16 @@ def make_engine(bank: Any = None) -> FlowEngine:
     from core.operations import Operations
 
     return FlowEngine(flows=load_flow_files(), catalogue=load_catalogue(), operations=Operations(bank))
+
+
+class RecordingSms:
+    """An SMS sender that keeps what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        self.sent.append((phone, text))
+
+    def last_code(self, phone: str) -> str:
+        return re.findall(r"\b(\d{6})\b", next(t for p, t in reversed(self.sent) if p == phone))[0]

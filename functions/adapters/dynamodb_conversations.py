@@ -43,8 +43,19 @@ def _to_item(model: BaseModel, **keys: Any) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in {**plain, **keys}.items()}
 
 
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal, which pydantic would write back as strings in untyped fields."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
 class DynamoConversationStore:

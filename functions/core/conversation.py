@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from core.engine import FlowEngine, Turn
+from core.engine import VERIFY, FlowEngine, Turn
 from core.errors import (
     ConcurrentUpdate,
     ConversationClosed,
@@ -21,6 +21,7 @@ from core.errors import (
     ServiceBusy,
 )
 from core.models import (
+    AuthLevel,
     Channel,
     Conversation,
     ConversationStatus,
@@ -103,7 +104,7 @@ class Conversations:
             if not understood:
                 nlu, understood = self._understand(redacted), True
             try:
-                return self._commit(conversation, self._as_shown(redacted), client_message_id, nlu)
+                return self._commit(conversation, text, self._as_shown(redacted, conversation), client_message_id, nlu)
             except DuplicateMessage:
                 return self.store.find_receipt(conversation_id, client_message_id) or _gone(conversation_id)
             except ConcurrentUpdate:
@@ -117,8 +118,11 @@ class Conversations:
         conversation = self.authorize(conversation_id, token)
         return self.store.list_messages(conversation_id, after_seq, limit), conversation.status
 
-    def _as_shown(self, text: str) -> str:
-        """A quick-reply payload is stored as the button's title, which is what the customer chose."""
+    def _as_shown(self, text: str, conversation: Conversation) -> str:
+        """A quick-reply payload is stored as the button's title; a one-time code is never stored."""
+        frames = conversation.state.frames
+        if frames and frames[-1].get("flow") == VERIFY and frames[-1].get("step") == "code":
+            return "[verification code]"
         match = _INTENT_PAYLOAD.match(text.strip())
         title = self.engine.catalogue.intent_titles.get(match["intent"]) if match else None
         return title or text
@@ -132,7 +136,7 @@ class Conversations:
             return None
 
     def _commit(
-        self, conversation: Conversation, text: str, client_message_id: str, nlu: NluResult | None
+        self, conversation: Conversation, raw_text: str, text: str, client_message_id: str, nlu: NluResult | None
     ) -> TurnOutcome:
         now = self.clock()
         seq = conversation.last_seq + 1
@@ -153,12 +157,22 @@ class Conversations:
                 customer=conversation.customer,
                 conversation_id=conversation.conversation_id,
                 client_message_id=client_message_id,
-                today=now.date(),
+                now=now,
+                raw_text=raw_text,
             )
             replies, state = self.engine.respond(turn, conversation.state)
         messages = [customer_message, *_bot_messages(replies, first_seq=seq + 1, now=now)]
+        customer = conversation.customer
+        if state.verified_customer_id:  # the step-up succeeded: this conversation is now the customer's
+            customer = Customer(customer_id=state.verified_customer_id, auth_level=AuthLevel.VERIFIED)
+            state = state.model_copy(update={"verified_customer_id": None})
         after = conversation.model_copy(
-            update={"last_seq": seq + len(replies), "version": conversation.version + 1, "state": state}
+            update={
+                "last_seq": seq + len(replies),
+                "version": conversation.version + 1,
+                "state": state,
+                "customer": customer,
+            }
         )
         outcome = TurnOutcome(replies=replies, status=after.status)
         self.store.commit_turn(conversation, after, messages, (client_message_id, outcome))

@@ -8,8 +8,8 @@ interrupted one resumed when it ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,6 +22,7 @@ from core.flows import END, Action, Collect, Confirm, Flow, FlowError, Link, Say
 from core.models import AuthLevel, Customer, DialogueState, NluResult, QuickReply, Reply
 from core.operations import OperationContext, Operations, Slots
 from core.slots import parse_amount, parse_claim_number, parse_date, parse_expiry, parse_last4
+from core.step_up import StepUp
 
 MAX_FRAMES = 3
 MAX_STEPS_PER_TURN = 40
@@ -39,17 +40,25 @@ class FlowFrame(BaseModel):
     offered: dict[str, Slots] = Field(default_factory=dict)  # payload -> value of the quick replies shown
 
 
+VERIFY = "__verify__"  # the frame of a step-up in progress (step_up.StepUp), on top of the stack
+
+
 @dataclass(frozen=True)
 class Turn:
     """What the engine knows about the message being answered."""
 
-    text: str
+    text: str  # redacted, as stored
     nlu: NluResult | None
     customer: Customer | None
     conversation_id: str
     client_message_id: str
-    today: date
+    now: datetime
+    raw_text: str = ""  # unredacted, for a phone number or code; never stored
     home_currency: str = "GBP"
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
 
 
 @dataclass
@@ -58,6 +67,7 @@ class FlowEngine:
     catalogue: ResponseCatalogue
     operations: Operations
     policy: DialoguePolicy = field(default_factory=DialoguePolicy)
+    step_up: StepUp | None = None
 
     def __post_init__(self) -> None:
         self._starters = {intent: flow for flow in self.flows.values() for intent in flow.intents}
@@ -68,7 +78,9 @@ class FlowEngine:
         frames = [FlowFrame.model_validate(f) for f in state.frames]
         replies: list[Reply] = []
         intent = self._confident_intent(turn)
-        if frames:
+        if frames and frames[-1].flow == VERIFY:
+            state.verified_customer_id = self._verify(turn, intent, frames, replies)
+        elif frames:
             self._continue(turn, intent, frames, replies)
         elif intent in self._starters:
             self._start(self._starters[intent], turn, frames, replies)
@@ -89,7 +101,7 @@ class FlowEngine:
     # --- starting, digressing, resuming -------------------------------------------------------
     def _start(self, flow: Flow, turn: Turn, frames: list[FlowFrame], replies: list[Reply]) -> None:
         if _level(turn.customer) < _AUTH_ORDER.index(flow.auth):
-            replies.append(Reply(text=self.catalogue.verification_needed))
+            self._begin_step_up(flow, turn, frames, replies)
             return
         if len(frames) >= MAX_FRAMES:
             frames.pop(0)  # the oldest interrupted task is dropped rather than growing the state
@@ -97,6 +109,38 @@ class FlowEngine:
         frames.append(frame)
         self._prefill(flow, turn, frame)
         self._run(turn, frames, replies, fresh_message=True)
+
+    def _begin_step_up(self, flow: Flow, turn: Turn, frames: list[FlowFrame], replies: list[Reply]) -> None:
+        if self.step_up is None:
+            replies.append(Reply(text=self.catalogue.verification_needed))
+            return
+        customer_id = turn.customer.customer_id if turn.customer else None
+        reply, kept = self.step_up.begin(turn.conversation_id, customer_id, flow.name, turn.now)
+        replies.append(reply)
+        if kept:
+            frames.append(FlowFrame(flow=VERIFY, step=kept["stage"], slots=kept))
+
+    def _verify(self, turn: Turn, intent: str | None, frames: list[FlowFrame], replies: list[Reply]) -> str | None:
+        """One answer to the step-up; the verified customer's id when the code was right."""
+        frame = frames.pop()
+        if intent == "cancel" or self.step_up is None:
+            replies.append(Reply(text="OK, I won't check your identity now."))
+            self._resume(turn, frames, replies)
+            return None
+        reply, kept, customer_id = self.step_up.answer(
+            turn.conversation_id, frame.slots, turn.raw_text or turn.text, turn.now
+        )
+        if reply:
+            replies.append(reply)
+        if kept:
+            frames.append(FlowFrame(flow=VERIFY, step=kept["stage"], slots=kept))
+        if customer_id:
+            replies.append(Reply(text="Thank you, that's you verified."))
+            verified = replace(
+                turn, customer=Customer(customer_id=customer_id, auth_level=AuthLevel.VERIFIED), nlu=None
+            )
+            self._start(self.flows[frame.slots["pending_flow"]], verified, frames, replies)
+        return customer_id
 
     def _prefill(self, flow: Flow, turn: Turn, frame: FlowFrame) -> None:
         """Slots the opening message already gives ("freeze my card ending 4242") are not asked again."""

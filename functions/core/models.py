@@ -99,6 +99,7 @@ class DialogueState(BaseModel):
     low_confidence_streak: int = 0
     turns: int = 0
     frames: list[dict[str, Any]] = Field(default_factory=list)  # the flow stack (engine.FlowFrame), at most 3
+    verified_customer_id: str | None = None  # set by the engine when a code was right; the conversation takes it
 
 
 class Conversation(BaseModel):

@@ -12,12 +12,15 @@ import pytest
 
 from adapters.demo_bank import DemoBank
 from adapters.demo_bank_seed import seed_demo_bank
+from adapters.dynamodb_codes import DynamoCodeStore
 from adapters.dynamodb_conversations import DynamoConversationStore
 from core.conversation import Conversations
 from core.models import AuthLevel, Channel, Customer
+from core.step_up import StepUp
+from core.verification import Verifier
 from local.dynamodb import DynamoDBEndpoint
 from local.tables import create_tables
-from tests.fakes import KeywordNlu, make_engine
+from tests.fakes import KeywordNlu, RecordingSms, make_engine
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +202,76 @@ def test_sensitive_changes_go_to_a_person(conversations):
     chat = chat_as(conversations, None)
     assert "made by a colleague" in chat.say("I moved, I need to change my address")
     assert chat.buttons == ["Talk to a person"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def verifying(bank):
+    """Conversations whose engine steps customers up with codes sent to a recording SMS sender."""
+    sms, clock = RecordingSms(), Clock()
+    codes = DynamoCodeStore(bank._client, "ConversationsTable")
+    store = DynamoConversationStore(bank._client, "ConversationsTable", timedelta(days=1))
+    engine = make_engine(bank)
+    engine.step_up = StepUp(Verifier(codes, sms, b"test-key"), bank)
+    return Conversations(store=store, nlu=KeywordNlu(), engine=engine, clock=clock), sms, clock, store
+
+
+def test_an_anonymous_customer_verifies_with_a_code_and_the_flow_goes_on(verifying):
+    conversations, sms, _, store = verifying
+    chat = chat_as(conversations, None)
+    assert "mobile number registered" in chat.say("freeze my card")
+    assert "sent it a 6-digit code" in chat.say("07700 900101")
+    code = sms.last_code("+447700900101")
+    assert "isn't right" in chat.say("000000" if code != "000000" else "111111")
+    reply = chat.say(code)
+    assert "verified" in reply and "Which card would you like to freeze?" in reply
+    stored = [m.text for m in store.list_messages(chat.id, 0, 100)]
+    assert code not in " ".join(stored) and "[verification code]" in stored
+    assert "07700 900101" not in " ".join(stored)
+
+
+def test_an_unregistered_number_gets_the_same_answer_and_no_code(verifying):
+    conversations, sms, _, _ = verifying
+    chat = chat_as(conversations, None)
+    chat.say("freeze my card")
+    assert "sent it a 6-digit code" in chat.say("07700 900999")
+    assert sms.sent == []
+    assert "isn't right" in chat.say("123456")
+
+
+def test_an_expired_code_is_refused(verifying):
+    conversations, sms, clock, _ = verifying
+    chat = chat_as(conversations, None)
+    chat.say("what's my balance")
+    chat.say("+44 7700 900102")
+    clock.now += timedelta(minutes=6)
+    assert "has expired" in chat.say(sms.last_code("+447700900102"))
+
+
+def test_three_wrong_codes_lock_the_code_even_if_the_right_one_follows(verifying):
+    conversations, sms, _, _ = verifying
+    chat = chat_as(conversations, None)
+    chat.say("what's my balance")
+    chat.say("07700900103")
+    right = sms.last_code("+447700900103")
+    wrong = "999999" if right != "999999" else "888888"
+    chat.say(wrong)
+    chat.say(wrong)
+    assert "can't be used any more" in chat.say(wrong)
+    assert "Here are your balances" not in chat.say(right)
+
+
+def test_no_more_than_three_codes_an_hour_go_to_one_number(verifying):
+    conversations, sms, _, _ = verifying
+    for _ in range(5):
+        chat = chat_as(conversations, None)
+        chat.say("what's my balance")
+        assert "sent it a 6-digit code" in chat.say("07700 900104")
+    assert len([p for p, _ in sms.sent if p == "+447700900104"]) == 3

@@ -26,8 +26,8 @@ from core.step_up import StepUp
 
 MAX_FRAMES = 3
 MAX_STEPS_PER_TURN = 40
-YES = ("yes", "yeah", "yep", "y", "ok", "okay", "sure", "please do", "go ahead", "confirm", "1")
-NO = ("no", "nope", "n", "don't", "do not", "stop", "2")
+YES = ("yes", "yeah", "yep", "y", "ok", "okay", "sure", "please do", "go ahead", "confirm")
+NO = ("no", "nope", "n", "don't", "do not")
 _AUTH_ORDER = [AuthLevel.ANONYMOUS, AuthLevel.IDENTIFIED, AuthLevel.VERIFIED]
 
 

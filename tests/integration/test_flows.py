@@ -14,8 +14,9 @@ from adapters.demo_bank import DemoBank
 from adapters.demo_bank_seed import seed_demo_bank
 from adapters.dynamodb_codes import DynamoCodeStore
 from adapters.dynamodb_conversations import DynamoConversationStore
+from channels.sms import render_sms
 from core.conversation import Conversations
-from core.models import AuthLevel, Channel, Customer
+from core.models import AuthLevel, Channel, Customer, Reply
 from core.step_up import StepUp
 from core.verification import Verifier
 from local.dynamodb import DynamoDBEndpoint
@@ -53,9 +54,11 @@ class Chat:
         started = conversations.start(channel, "en", customer)
         self.id, self._token = started.conversation.conversation_id, started.token
         self.buttons: list[str] = []
+        self.replies: tuple[Reply, ...] = ()
 
     def say(self, text: str) -> str:
         outcome = self._conversations.handle_message(self.id, self._token, text, str(uuid.uuid4()))
+        self.replies = outcome.replies
         self.buttons = [q.title for r in outcome.replies for q in r.quick_replies]
         return "\n".join(r.text for r in outcome.replies)
 
@@ -275,3 +278,34 @@ def test_no_more_than_three_codes_an_hour_go_to_one_number(verifying):
         chat.say("what's my balance")
         assert "sent it a 6-digit code" in chat.say("07700 900104")
     assert len([p for p, _ in sms.sent if p == "+447700900104"]) == 3
+
+
+HAPPY_PATHS = {
+    "check_balance": ("C-1001", ["what's my balance"]),
+    "card_bill": ("C-1001", ["how much is my card bill", "9023"]),
+    "make_payment": ("C-1008", ["pay my credit card 7001", "Premier Current Account", "£20", "yes"]),
+    "lost_card": ("C-1009", ["I lost my card ending 3068", "yes"]),
+    "freeze_card": ("C-1003", ["freeze card 5580", "yes"]),
+    "unfreeze_card": ("C-1003", ["unfreeze my card", "5580"]),
+    "activate_card": ("C-1007", ["activate my new card", "4821", "08/29"]),
+    "card_declined": ("C-1002", ["why was my card declined"]),
+    "dispute_transaction": ("C-1010", ["I don't recognise a payment", "2", "I never made it", "yes"]),
+    "foreign_fees": ("C-1005", ["fees abroad"]),
+    "loan_repayment": ("C-1003", ["next loan repayment"]),
+    "claim_status": ("C-1004", ["where is my claim CLM-204518"]),
+    "file_claim": ("C-1004", ["I need to make a claim", "hail damaged my car roof", "3 days ago", "£800"]),
+}
+
+
+def test_every_happy_path_renders_as_sms_within_three_segments_without_cutting(conversations):
+    worst = {}
+    for flow, (customer, lines) in HAPPY_PATHS.items():
+        chat = chat_as(conversations, customer)
+        for line in lines:
+            chat.say(line)
+            message = render_sms(chat.replies, max_segments=3)
+            assert not message.text.endswith("...") and "...\n" not in message.text, (flow, message.text)
+            worst[flow] = max(worst.get(flow, 0), message.segments)
+            for digit, payload in message.options.items():
+                assert f"{digit} for " in message.text and payload
+    assert max(worst.values()) <= 3, worst

@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 from core.banking import Money
 from core.dialogue import DialoguePolicy, ResponseCatalogue
 from core.dialogue import respond as catalogue_respond
-from core.flows import END, Action, Collect, Confirm, Flow, FlowError, Link, Say, SetSlots
-from core.models import AuthLevel, Customer, DialogueState, NluResult, QuickReply, Reply
+from core.flows import END, Action, Collect, Confirm, Flow, FlowError, Handoff, Link, Say, SetSlots
+from core.models import AuthLevel, Customer, DialogueState, HandoffRequest, NluResult, QuickReply, Reply
 from core.operations import OperationContext, Operations, Slots
 from core.slots import parse_amount, parse_claim_number, parse_date, parse_expiry, parse_last4
 from core.step_up import StepUp
@@ -41,6 +41,12 @@ class FlowFrame(BaseModel):
 
 
 VERIFY = "__verify__"  # the frame of a step-up in progress (step_up.StepUp), on top of the stack
+
+
+class TurnOutput(list[Reply]):
+    """The replies of one turn and, when the bot hands the customer to a person, why."""
+
+    handoff: HandoffRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ class FlowEngine:
     def respond(self, turn: Turn, state: DialogueState) -> tuple[tuple[Reply, ...], DialogueState]:
         state = state.model_copy(deep=True)
         frames = [FlowFrame.model_validate(f) for f in state.frames]
-        replies: list[Reply] = []
+        replies = TurnOutput()
         intent = self._confident_intent(turn)
         if frames and frames[-1].flow == VERIFY:
             state.verified_customer_id = self._verify(turn, intent, frames, replies)
@@ -89,6 +95,7 @@ class FlowEngine:
             replies.extend(answered)
             return tuple(replies), state
         state.frames = [f.model_dump() for f in frames]
+        state.handoff_request = replies.handoff or state.handoff_request
         state.turns += 1
         state.low_confidence_streak = 0
         state.last_intent = intent or state.last_intent
@@ -99,7 +106,7 @@ class FlowEngine:
         return nlu.intent.name if nlu and nlu.intent.confidence >= self.policy.confidence_threshold else None
 
     # --- starting, digressing, resuming -------------------------------------------------------
-    def _start(self, flow: Flow, turn: Turn, frames: list[FlowFrame], replies: list[Reply]) -> None:
+    def _start(self, flow: Flow, turn: Turn, frames: list[FlowFrame], replies: TurnOutput) -> None:
         if _level(turn.customer) < _AUTH_ORDER.index(flow.auth):
             self._begin_step_up(flow, turn, frames, replies)
             return
@@ -110,7 +117,7 @@ class FlowEngine:
         self._prefill(flow, turn, frame)
         self._run(turn, frames, replies, fresh_message=True)
 
-    def _begin_step_up(self, flow: Flow, turn: Turn, frames: list[FlowFrame], replies: list[Reply]) -> None:
+    def _begin_step_up(self, flow: Flow, turn: Turn, frames: list[FlowFrame], replies: TurnOutput) -> None:
         if self.step_up is None:
             replies.append(Reply(text=self.catalogue.verification_needed))
             return
@@ -120,7 +127,7 @@ class FlowEngine:
         if kept:
             frames.append(FlowFrame(flow=VERIFY, step=kept["stage"], slots=kept))
 
-    def _verify(self, turn: Turn, intent: str | None, frames: list[FlowFrame], replies: list[Reply]) -> str | None:
+    def _verify(self, turn: Turn, intent: str | None, frames: list[FlowFrame], replies: TurnOutput) -> str | None:
         """One answer to the step-up; the verified customer's id when the code was right."""
         frame = frames.pop()
         if intent == "cancel" or self.step_up is None:
@@ -150,7 +157,7 @@ class FlowEngine:
                 if value is not None:
                     frame.slots[step.collect] = value
 
-    def _continue(self, turn: Turn, intent: str | None, frames: list[FlowFrame], replies: list[Reply]) -> None:
+    def _continue(self, turn: Turn, intent: str | None, frames: list[FlowFrame], replies: TurnOutput) -> None:
         frame = frames[-1]
         flow = self.flows[frame.flow]
         if intent == "cancel":
@@ -170,7 +177,7 @@ class FlowEngine:
         return True
 
     def _digress(
-        self, turn: Turn, intent: str | None, frame: FlowFrame, frames: list[FlowFrame], replies: list[Reply]
+        self, turn: Turn, intent: str | None, frame: FlowFrame, frames: list[FlowFrame], replies: TurnOutput
     ) -> bool:
         """Handle a message that is about something else; False if it is just a wrong answer."""
         if intent in self.catalogue.responses and intent not in ("affirm", "deny", "inform"):
@@ -184,14 +191,14 @@ class FlowEngine:
             return True
         return False
 
-    def _resume(self, turn: Turn, frames: list[FlowFrame], replies: list[Reply]) -> None:
+    def _resume(self, turn: Turn, frames: list[FlowFrame], replies: TurnOutput) -> None:
         if frames:
             replies.append(Reply(text=f"Now, back to {self.flows[frames[-1].flow].description.lower()}."))
             frames[-1].asked = False
             self._run(turn, frames, replies, fresh_message=False)
 
     # --- running steps ------------------------------------------------------------------------
-    def _run(self, turn: Turn, frames: list[FlowFrame], replies: list[Reply], fresh_message: bool) -> None:
+    def _run(self, turn: Turn, frames: list[FlowFrame], replies: TurnOutput, fresh_message: bool) -> None:
         frame = frames[-1]
         flow = self.flows[frame.flow]
         for _ in range(MAX_STEPS_PER_TURN):
@@ -204,7 +211,7 @@ class FlowEngine:
         replies.append(Reply(text=flow.give_up))
         frames.pop()
 
-    def _waits(self, turn: Turn, flow: Flow, frame: FlowFrame, replies: list[Reply], use_message: bool) -> bool:
+    def _waits(self, turn: Turn, flow: Flow, frame: FlowFrame, replies: TurnOutput, use_message: bool) -> bool:
         """Execute the current step; True when it needs the customer's next message."""
         step = flow.step(frame.step)
         if isinstance(step, Collect):
@@ -222,12 +229,16 @@ class FlowEngine:
         elif isinstance(step, SetSlots):
             frame.slots.update(step.set_slots)
             frame.step = flow.after(step)
+        elif isinstance(step, Handoff):
+            replies.append(Reply(text=step.say))
+            replies.handoff = HandoffRequest(reason=step.handoff, flow=flow.name, skill=flow.skill)
+            frame.step = END
         elif isinstance(step, Link):
             frame.flow, frame.step, frame.asked = step.link, self.flows[step.link].steps[0].id, False
         return False
 
     def _collect(
-        self, step: Collect, turn: Turn, flow: Flow, frame: FlowFrame, replies: list[Reply], use_message: bool
+        self, step: Collect, turn: Turn, flow: Flow, frame: FlowFrame, replies: TurnOutput, use_message: bool
     ) -> bool:
         if step.collect in frame.slots:
             frame.step = flow.after(step)
@@ -259,7 +270,7 @@ class FlowEngine:
         return Reply(text=render(step.ask, frame.slots), quick_replies=quick)
 
     def _confirm(
-        self, step: Confirm, turn: Turn, flow: Flow, frame: FlowFrame, replies: list[Reply], use_message: bool
+        self, step: Confirm, turn: Turn, flow: Flow, frame: FlowFrame, replies: TurnOutput, use_message: bool
     ) -> bool:
         answer = _yes_no(turn) if frame.asked and use_message else None
         if answer is None:
@@ -270,7 +281,7 @@ class FlowEngine:
         frame.step, frame.asked = (flow.after(step) if answer else step.on_no), False
         return False
 
-    def _act(self, step: Action, turn: Turn, flow: Flow, frame: FlowFrame, replies: list[Reply]) -> None:
+    def _act(self, step: Action, turn: Turn, flow: Flow, frame: FlowFrame, replies: TurnOutput) -> None:
         if turn.customer is None:
             self._give_up(flow, frame, replies)
             return
@@ -289,7 +300,8 @@ class FlowEngine:
             replies.append(Reply(text=updates.get("error") or "Sorry, I couldn't do that just now."))
             frame.step = END
 
-    def _give_up(self, flow: Flow, frame: FlowFrame, replies: list[Reply]) -> None:
+    def _give_up(self, flow: Flow, frame: FlowFrame, replies: TurnOutput) -> None:
+        replies.handoff = HandoffRequest(reason="flow_gave_up", flow=flow.name, skill=flow.skill)
         replies.append(
             Reply(text=flow.give_up, quick_replies=(QuickReply(title="Talk to a person", payload="/human_handoff"),))
         )

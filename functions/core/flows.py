@@ -64,7 +64,12 @@ class Link(Step):
     link: str  # another flow, which takes over
 
 
-AnyStep = Collect | Confirm | Action | Say | SetSlots | Link
+class Handoff(Step):
+    handoff: Literal["customer_asked", "complaint", "sensitive_change", "flow_gave_up"]  # the reason code
+    say: str = "I've asked a colleague to take over. They'll see everything we've said, so you won't need to repeat it."
+
+
+AnyStep = Collect | Confirm | Action | Say | SetSlots | Link | Handoff
 
 
 class Flow(FlowSchema):
@@ -107,11 +112,11 @@ class FlowError(ValueError):
 
 
 def _step_kind(raw: dict[str, Any]) -> type[Step]:
-    for key, kind in (("collect", Collect), ("confirm", Confirm), ("action", Action), ("say", Say),
-                      ("set_slots", SetSlots), ("link", Link)):  # fmt: skip
+    for key, kind in (("handoff", Handoff), ("collect", Collect), ("confirm", Confirm), ("action", Action),
+                      ("say", Say), ("set_slots", SetSlots), ("link", Link)):  # fmt: skip
         if key in raw:
             return kind
-    raise ValueError("a step needs one of collect, confirm, action, say, set_slots or link")
+    raise ValueError("a step needs one of collect, confirm, action, say, set_slots, link or handoff")
 
 
 def _parse_flow(name: str, raw: Any, where: str) -> Flow:

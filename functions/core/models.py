@@ -92,6 +92,14 @@ class Message(Frozen):
     client_message_id: str | None = None
 
 
+class HandoffRequest(BaseModel):
+    """Why the bot asks for a person, reason-coded for routing and reporting (the handoff queue reads it)."""
+
+    reason: str  # flow_gave_up | sensitive_change | customer_asked | low_confidence
+    flow: str | None = None
+    skill: str = "general"
+
+
 class DialogueState(BaseModel):
     """What the dialogue engine carries between turns; kept small (it lives on the conversation item)."""
 
@@ -100,6 +108,7 @@ class DialogueState(BaseModel):
     turns: int = 0
     frames: list[dict[str, Any]] = Field(default_factory=list)  # the flow stack (engine.FlowFrame), at most 3
     verified_customer_id: str | None = None  # set by the engine when a code was right; the conversation takes it
+    handoff_request: HandoffRequest | None = None  # the bot could not finish: a colleague should take over
 
 
 class Conversation(BaseModel):

@@ -201,10 +201,24 @@ def test_an_anonymous_web_customer_is_asked_to_verify_before_a_card_flow(convers
     assert "know it's you" in chat_as(conversations, None).say("freeze my card")
 
 
-def test_sensitive_changes_go_to_a_person(conversations):
+def _handoff_request(conversations, chat):
+    return conversations.store.get(chat.id).state.handoff_request
+
+
+def test_sensitive_changes_go_to_a_person_with_a_reason_code(conversations):
     chat = chat_as(conversations, None)
     assert "made by a colleague" in chat.say("I moved, I need to change my address")
-    assert chat.buttons == ["Talk to a person"]
+    request = _handoff_request(conversations, chat)
+    assert (request.reason, request.flow) == ("sensitive_change", "update_contact_details")
+
+
+def test_giving_up_is_recorded_on_the_conversation_with_the_flow_and_skill(conversations):
+    chat = chat_as(conversations, "C-1001")
+    chat.say("freeze my card")
+    for wrong in ("1111", "2222", "3333"):
+        chat.say(wrong)
+    request = _handoff_request(conversations, chat)
+    assert (request.reason, request.flow, request.skill) == ("flow_gave_up", "freeze_card", "cards")
 
 
 class Clock:

@@ -16,7 +16,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from core.errors import ConcurrentUpdate, DuplicateMessage, ServiceBusy
-from core.models import Conversation, Message, TurnOutcome
+from core.models import Conversation, ConversationSummary, Message, TurnOutcome
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -58,6 +58,19 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
+def _summary(item: dict[str, Any]) -> ConversationSummary:
+    state = item.get("state") or {}
+    handoff = state.get("handoff_request") or {}
+    return ConversationSummary(
+        conversation_id=item["conversation_id"],
+        channel=item["channel"],
+        status=item["status"],
+        created_at=item["created_at"],
+        last_intent=state.get("last_intent"),
+        handoff_reason=handoff.get("reason"),
+    )
+
+
 class DynamoConversationStore:
     def __init__(self, client: DynamoDBClient, table_name: str, retention: timedelta) -> None:
         self._client = client
@@ -68,12 +81,13 @@ class DynamoConversationStore:
         return int((now + self._retention).timestamp())
 
     def _conversation_item(self, conversation: Conversation) -> dict[str, Any]:
-        return _to_item(
-            conversation,
-            pk=f"CONV#{conversation.conversation_id}",
-            sk="META",
-            expires_at=self._expiry(conversation.created_at),
-        )
+        keys: dict[str, Any] = {"pk": f"CONV#{conversation.conversation_id}", "sk": "META"}
+        if conversation.customer:  # listed under the customer on every channel once we know who it is
+            keys |= {
+                "gsi1pk": f"CUST#{conversation.customer.customer_id}",
+                "gsi1sk": f"{conversation.created_at.isoformat()}#{conversation.conversation_id}",
+            }
+        return _to_item(conversation, **keys, expires_at=self._expiry(conversation.created_at))
 
     def _message_put(self, conversation_id: str, message: Message) -> dict[str, Any]:
         item = _to_item(
@@ -143,6 +157,18 @@ class DynamoConversationStore:
         }
         # A retried client message whose first attempt committed must not be processed twice.
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def recent_for_customer(self, customer_id: str, limit: int = 5) -> list[ConversationSummary]:
+        response = self._call(
+            self._client.query,
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :customer",
+            ExpressionAttributeValues={":customer": {"S": f"CUST#{customer_id}"}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_summary(_from_item(item)) for item in response.get("Items", [])]
 
     def list_messages(self, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
         response = self._call(

@@ -129,3 +129,14 @@ class TurnOutcome(Frozen):
 
     replies: tuple[Reply, ...]
     status: ConversationStatus
+
+
+class ConversationSummary(Frozen):
+    """One of a customer's conversations, on any channel, as the bot and agents see it in a list."""
+
+    conversation_id: str
+    channel: Channel
+    status: ConversationStatus
+    created_at: datetime
+    last_intent: str | None = None
+    handoff_reason: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from core.models import Conversation, Message, NluResult, TurnOutcome
+    from core.models import Conversation, ConversationSummary, Message, NluResult, TurnOutcome
 
 
 class NluClient(Protocol):
@@ -36,3 +36,7 @@ class ConversationStore(Protocol):
         ...
 
     def list_messages(self, conversation_id: str, after_seq: int, limit: int) -> list[Message]: ...
+
+    def recent_for_customer(self, customer_id: str, limit: int = 5) -> list[ConversationSummary]:
+        """The customer's conversations on every channel, newest first."""
+        ...

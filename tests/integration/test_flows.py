@@ -323,3 +323,17 @@ def test_every_happy_path_renders_as_sms_within_three_segments_without_cutting(c
             for digit, payload in message.options.items():
                 assert f"{digit} for " in message.text and payload
     assert max(worst.values()) <= 3, worst
+
+
+def test_a_customers_conversations_on_every_channel_are_listed_newest_first(verifying):
+    conversations, sms, clock, store = verifying
+    app = chat_as(conversations, "C-1006")
+    app.say("unfreeze my card")
+    clock.now += timedelta(minutes=1)
+    web = chat_as(conversations, None)
+    web.say("what's my balance")
+    web.say("07700 900106")
+    assert "Here are your balances" in web.say(sms.last_code("+447700900106"))
+    recent = store.recent_for_customer("C-1006")
+    assert [(r.channel.value, r.conversation_id) for r in recent[:2]] == [("web", web.id), ("app", app.id)]
+    assert recent[0].last_intent == "check_balance"

@@ -124,7 +124,7 @@ class Conversations:
         if frames and frames[-1].get("flow") == VERIFY and frames[-1].get("step") == "code":
             return "[verification code]"
         match = _INTENT_PAYLOAD.match(text.strip())
-        title = self.engine.catalogue.intent_titles.get(match["intent"]) if match else None
+        title = self.engine.title_of(match["intent"]) if match else None
         return title or text
 
     def _understand(self, text: str) -> NluResult | None:

@@ -24,6 +24,7 @@ from core.operations import OperationContext, Operations, Slots
 from core.slots import parse_amount, parse_claim_number, parse_date, parse_expiry, parse_last4
 from core.step_up import StepUp
 
+CONFIRM_BUTTONS = {"affirm": "Yes", "deny": "No"}
 MAX_FRAMES = 3
 MAX_STEPS_PER_TURN = 40
 YES = ("yes", "yeah", "yep", "y", "ok", "okay", "sure", "please do", "go ahead", "confirm")
@@ -100,6 +101,10 @@ class FlowEngine:
         state.low_confidence_streak = 0
         state.last_intent = intent or state.last_intent
         return tuple(replies), state
+
+    def title_of(self, intent: str) -> str | None:
+        """The button title a customer chose, for an intent payload ("/affirm" was "Yes")."""
+        return CONFIRM_BUTTONS.get(intent) or self.catalogue.intent_titles.get(intent)
 
     def _confident_intent(self, turn: Turn) -> str | None:
         nlu = turn.nlu
@@ -274,7 +279,7 @@ class FlowEngine:
     ) -> bool:
         answer = _yes_no(turn) if frame.asked and use_message else None
         if answer is None:
-            buttons = (QuickReply(title="Yes", payload="/affirm"), QuickReply(title="No", payload="/deny"))
+            buttons = tuple(QuickReply(title=title, payload=f"/{intent}") for intent, title in CONFIRM_BUTTONS.items())
             replies.append(Reply(text=render(step.confirm, frame.slots), quick_replies=buttons))
             frame.asked = True
             return True

@@ -54,3 +54,27 @@ def test_a_signed_in_customer_reports_a_lost_card_and_gets_a_replacement(local_s
     expect(page.locator(".msg--bot").last).to_contain_text("block the card ending 7745")
     page.get_by_role("button", name="Yes").click()
     expect(page.locator(".msg--bot").last).to_contain_text("will arrive by")
+    expect(page.locator(".msg--customer").last).to_have_text("Yes")
+
+
+def test_an_anonymous_customer_verifies_with_a_texted_code_and_freezes_a_card(local_stack, page):
+    import json
+    import re
+
+    page.goto(local_stack.url + "/")
+    expect(page.locator(".msg--bot").first).to_be_visible()
+    page.fill("#text", "please freeze my card")
+    page.press("#text", "Enter")
+    expect(page.locator(".msg--bot").last).to_contain_text("mobile number registered")
+    page.fill("#text", "07700 900101")
+    page.press("#text", "Enter")
+    expect(page.locator(".msg--bot").last).to_contain_text("6-digit code")
+    texts = [json.loads(line) for line in local_stack.sms_outbox.read_text().splitlines()]
+    code = re.search(r"\b(\d{6})\b", next(t for t in reversed(texts) if t["to"] == "+447700900101")["text"])[1]
+    page.fill("#text", code)
+    page.press("#text", "Enter")
+    expect(page.locator(".msg--bot").last).to_contain_text("Which card would you like to freeze?")
+    expect(page.locator(".msg--customer").last).to_have_text("[verification code]")
+    page.get_by_role("button", name="Debit card ending 4417").click()
+    page.get_by_role("button", name="Yes").click()
+    expect(page.locator(".msg--bot").last).to_contain_text("is frozen")

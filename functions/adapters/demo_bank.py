@@ -35,6 +35,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from adapters.dynamodb_errors import any_throttled, call, raise_if_throttled
 from core.banking import (
     Account,
     AccountKind,
@@ -64,7 +65,6 @@ if TYPE_CHECKING:
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 _CONDITION_FAILED = "ConditionalCheckFailed"
 _ATTEMPTS = 4
 _DELIVERY_WORKING_DAYS = 3
@@ -341,7 +341,7 @@ class DemoBank:
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
         except ClientError as error:
-            self._raise_if_throttled(error)
+            raise_if_throttled(error, "The bank")
             raise
         return True
 
@@ -689,21 +689,12 @@ class DemoBank:
             self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
         except self._client.exceptions.TransactionCanceledException as error:
             reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-            if any(code in _THROTTLED for code in reasons):
+            if any_throttled(reasons):
                 raise ServiceBusy("The bank") from error
             raise _Cancelled(reasons) from error
         except ClientError as error:
-            self._raise_if_throttled(error)
+            raise_if_throttled(error, "The bank")
             raise
 
     def _call(self, operation: Any, **kwargs: Any) -> dict[str, Any]:
-        try:
-            return operation(**kwargs)  # type: ignore[no-any-return]
-        except ClientError as error:
-            self._raise_if_throttled(error)
-            raise
-
-    @staticmethod
-    def _raise_if_throttled(error: ClientError) -> None:
-        if error.response.get("Error", {}).get("Code") in _THROTTLED:
-            raise ServiceBusy("The bank") from error
+        return call("The bank", operation, **kwargs)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from adapters.dynamodb_errors import any_throttled, call, raise_if_throttled
 from core.errors import ConcurrentUpdate, DuplicateMessage, ServiceBusy
 from core.models import Conversation, ConversationSummary, Message, TurnOutcome
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
 def _conversation_key(conversation_id: str) -> dict[str, Any]:
@@ -196,21 +196,12 @@ class DynamoConversationStore:
                 and reasons[receipt_index] == "ConditionalCheckFailed"
             ):
                 raise DuplicateMessage("receipt") from error
-            if any(code in _THROTTLED for code in reasons):
+            if any_throttled(reasons):
                 raise ServiceBusy("The conversation store") from error
             raise ConcurrentUpdate(actions[0]["Put"]["Item"]["pk"]["S"]) from error
         except ClientError as error:
-            self._raise_if_throttled(error)
+            raise_if_throttled(error, "The conversation store")
             raise
 
     def _call(self, operation: Any, **kwargs: Any) -> dict[str, Any]:
-        try:
-            return operation(**kwargs)  # type: ignore[no-any-return]
-        except ClientError as error:
-            self._raise_if_throttled(error)
-            raise
-
-    @staticmethod
-    def _raise_if_throttled(error: ClientError) -> None:
-        if error.response.get("Error", {}).get("Code") in _THROTTLED:
-            raise ServiceBusy("The conversation store") from error
+        return call("The conversation store", operation, **kwargs)

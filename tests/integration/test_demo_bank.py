@@ -36,6 +36,7 @@ from core.banking import (
     Transaction,
     TransactionStatus,
 )
+from local.tables import create_tables
 
 TABLE = "DemoBankTable"
 THURSDAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -59,13 +60,16 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def client(dynamodb_endpoint):
-    return boto3.client(
+    """A moto region of this module's own: other tests change the seeded customers this one checks."""
+    client = boto3.client(
         "dynamodb",
         endpoint_url=dynamodb_endpoint,
-        region_name="eu-west-1",
+        region_name="eu-south-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
+    create_tables(client)
+    return client
 
 
 @pytest.fixture

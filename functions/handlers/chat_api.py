@@ -25,7 +25,7 @@ from channels.web import (
 )
 from core.errors import InvalidAppToken
 from core.models import Channel
-from handlers.errors import register_error_handlers
+from handlers.errors import register_error_handlers, unsupported_media_type
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -103,4 +103,4 @@ def list_messages(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return unsupported_media_type(event) or app.resolve(event, context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,26 @@ _STATUS_OF: dict[type[CoreError], HTTPStatus] = {
     ConversationClosed: HTTPStatus.CONFLICT,
     ServiceBusy: HTTPStatus.SERVICE_UNAVAILABLE,
 }
+
+
+def unsupported_media_type(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A JSON API answers a body of another media type with 415, before validation tries to parse it.
+
+    (Powertools' validation would try, e.g., multipart without a boundary and fail with a 500.)
+    """
+    if not event.get("body"):
+        return None
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return None
+    body = {"message": f"Send the body as application/json, not {media_type or 'an empty content type'}"}
+    return {
+        "statusCode": HTTPStatus.UNSUPPORTED_MEDIA_TYPE.value,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
 
 
 def error_response(status: HTTPStatus, message: str, **extra: Any) -> Response[Any]:

@@ -131,3 +131,18 @@ def test_an_unknown_channel_is_refused(chat_api):
     event = load_event("chat_start_web_conversation")
     event["body"] = '{"channel": "fax"}'
     assert chat_api(event).status == 422
+
+
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data", "application/x-www-form-urlencoded", "text/plain", "application/xml"]
+)
+def test_a_body_that_is_not_json_gets_415_not_a_server_error(chat_api, content_type):
+    import base64
+
+    event = load_event("chat_start_web_conversation")
+    event["headers"]["content-type"] = content_type
+    event["body"] = base64.b64encode(b'{"channel": "web"}').decode()
+    event["isBase64Encoded"] = True
+    response = chat_api(event)
+    assert response.status == 415
+    assert "application/json" in response.body["message"]

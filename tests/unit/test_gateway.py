@@ -27,3 +27,24 @@ def test_a_json_body_is_passed_as_text():
     )
     assert (event["isBase64Encoded"], event["body"]) == (False, '{"a":1}')
     assert event["requestContext"]["http"]["sourceIp"] == "1.2.3.4"
+
+
+def test_any_http_method_gets_a_json_answer_not_an_html_501():
+    import json
+    import threading
+    from http.client import HTTPConnection
+
+    from local.gateway import Gateway
+
+    gateway = Gateway(("127.0.0.1", 0), [ROUTE], lambda name, event: {"statusCode": 204}, dict)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    try:
+        for method in ("TRACE", "PATCH", "OPTIONS", "DELETE"):
+            connection = HTTPConnection("127.0.0.1", gateway.server_address[1], timeout=5)
+            connection.request(method, "/v1/conversations/abc/messages")
+            response = connection.getresponse()
+            assert response.status == 404
+            assert "No route" in json.loads(response.read())["message"]
+    finally:
+        gateway.shutdown()
+        gateway.server_close()

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import threading
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,7 +79,7 @@ class LocalStack:
         environment["AWS_ENDPOINT_URL_LAMBDA"] = self.nlu_endpoint
         pools = {
             name: self._exit.enter_context(
-                _closing(
+                closing(
                     FunctionPool(
                         function, environment, self.config.workers_per_function, self.config.log_dir / f"{name}.log"
                     )
@@ -164,17 +164,6 @@ class LocalStack:
         raise RuntimeError(
             f"The NLU endpoint exited with {process.wait()}; see {self.config.log_dir / 'NluFunction.log'}"
         )
-
-
-class _closing:
-    def __init__(self, pool: FunctionPool) -> None:
-        self.pool = pool
-
-    def __enter__(self) -> FunctionPool:
-        return self.pool
-
-    def __exit__(self, *_: object) -> None:
-        self.pool.close()
 
 
 def _app_login(query: dict[str, str]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from core.banking import (
     BankingBackend,
     BankingError,
+    Card,
     CardStatus,
     InsufficientFunds,
     Money,
@@ -36,7 +37,16 @@ class OperationContext:
     today: date
 
 
-def _card_slot(card: Any) -> Slots:
+# Which of the customer's cards each card choice offers.
+_CARD_CHOICES: dict[str, Callable[[Card], bool]] = {
+    "active_cards": lambda c: c.status is CardStatus.ACTIVE,
+    "frozen_cards": lambda c: c.status is CardStatus.FROZEN,
+    "open_cards": lambda c: c.status in (CardStatus.ACTIVE, CardStatus.FROZEN),
+    "credit_cards": lambda c: c.kind == "credit" and c.status is not CardStatus.BLOCKED,
+}
+
+
+def _card_slot(card: Card) -> Slots:
     return {"card_id": card.card_id, "last4": card.last4, "kind": card.kind, "status": card.status.value}
 
 
@@ -178,15 +188,10 @@ class Operations:
 
     # Choices: (title, payload, slot value) for a collect step's quick replies.
     def choices(self, provider: str, customer_id: str) -> list[tuple[str, str, Slots]]:
-        cards = self.bank.cards(customer_id)
-        by_status = {
-            "active_cards": [c for c in cards if c.status is CardStatus.ACTIVE],
-            "frozen_cards": [c for c in cards if c.status is CardStatus.FROZEN],
-            "open_cards": [c for c in cards if c.status in (CardStatus.ACTIVE, CardStatus.FROZEN)],
-            "credit_cards": [c for c in cards if c.kind == "credit" and c.status is not CardStatus.BLOCKED],
-        }
-        if provider in by_status:
-            return [(f"{c.kind.title()} card ending {c.last4}", c.last4, _card_slot(c)) for c in by_status[provider]]
+        if provider in _CARD_CHOICES:
+            wanted = _CARD_CHOICES[provider]
+            cards = [c for c in self.bank.cards(customer_id) if wanted(c)]
+            return [(f"{c.kind.title()} card ending {c.last4}", c.last4, _card_slot(c)) for c in cards]
         if provider == "payment_accounts":
             accounts = [a for a in self.bank.accounts(customer_id) if a.kind.value != "credit_card"]
             return [
@@ -204,4 +209,4 @@ class Operations:
         raise KeyError(f"unknown choices provider {provider!r}")
 
     def providers(self) -> set[str]:
-        return {"active_cards", "frozen_cards", "open_cards", "credit_cards", "payment_accounts", "recent_transactions"}
+        return {*_CARD_CHOICES, "payment_accounts", "recent_transactions"}

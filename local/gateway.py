@@ -11,6 +11,8 @@ import json
 import mimetypes
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -19,8 +21,6 @@ from urllib.parse import parse_qsl, urlsplit
 from local.template import ROOT
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from local.template import Route
 
 WEB_ROOT = ROOT / "web"
@@ -79,6 +79,17 @@ def http_api_event(
     }
 
 
+@dataclass(frozen=True)
+class LocalRequest:
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+# A helper route of the local run: answers (status, JSON body).
+LocalRoute = Callable[[LocalRequest], tuple[int, dict[str, Any]]]
+
+
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -88,13 +99,13 @@ class Gateway(ThreadingHTTPServer):
         routes: list[Route],
         invoke: Callable[[str, dict[str, Any]], Any],
         openapi: Callable[[], dict[str, Any]],
-        local_routes: dict[str, Callable[[dict[str, str]], dict[str, Any]]] | None = None,
+        local_routes: dict[str, LocalRoute] | None = None,
     ) -> None:
         super().__init__(address, GatewayRequestHandler)
         self.routes = routes
         self.invoke = invoke
         self.openapi = openapi
-        self.local_routes = local_routes or {}  # GET helpers of the local run only, never deployed
+        self.local_routes = local_routes or {}  # helpers of the local run only ("METHOD /path"), never deployed
 
 
 class GatewayRequestHandler(BaseHTTPRequestHandler):
@@ -117,9 +128,10 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
                 return
         if method == "GET" and path == "/openapi.json":
             self._send(HTTPStatus.OK, json.dumps(self.server.openapi()).encode(), "application/json")
-        elif method == "GET" and path in self.server.local_routes:
-            query = dict(parse_qsl(urlsplit(self.path).query))
-            self._send_json(HTTPStatus.OK, self.server.local_routes[path](query))
+        elif local := self.server.local_routes.get(f"{method} {path}"):
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, payload = local(LocalRequest(dict(parse_qsl(urlsplit(self.path).query)), headers, body))
+            self._send_json(status, payload)
         elif method == "GET" and self._serve_file(path):
             return
         else:

@@ -10,16 +10,21 @@ import sys
 import threading
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 
 from adapters.demo_bank_seed import seed_demo_bank
+from adapters.dynamodb_conversations import DynamoConversationStore
+from adapters.dynamodb_handoffs import DynamoHandoffStore
+from core.business_hours import WEEKDAYS
+from core.handoff import AgentProfile, Skill
+from local.agent_issuer import DEMO_AGENTS, LOCAL_CLIENT_ID, LOCAL_POOL_ID, LocalAgentIssuer
 from local.dynamodb import DynamoDBEndpoint
 from local.functions import FunctionPool
-from local.gateway import Gateway
+from local.gateway import Gateway, LocalRoute
 from local.tables import create_tables
 from local.template import ROOT, Template
 
@@ -39,6 +44,7 @@ class StackConfig:
     # The embedded moto keeps one store per region in this process: tests give the stack its own.
     region: str = LOCAL_REGION
     log_dir: Path = ROOT / ".local" / "logs"
+    schedule_speedup: float = 1.0  # <1 runs scheduled functions more often (tests)
     extra_environment: dict[str, str] = field(default_factory=dict)
 
 
@@ -50,6 +56,7 @@ class LocalStack:
         self.dynamodb_endpoint = ""
         self.nlu_endpoint = ""
         self.url = ""
+        self.agent_issuer: LocalAgentIssuer
 
     def __enter__(self) -> LocalStack:
         try:
@@ -65,6 +72,17 @@ class LocalStack:
     def start(self) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         self.dynamodb_endpoint = self.config.dynamodb_endpoint or self._start_moto()
+        pools: dict[str, FunctionPool] = {}
+        gateway = Gateway(
+            (self.config.host, self.config.port),
+            self.template.routes(),
+            lambda name, event: pools[name].invoke(event),
+            self.openapi,
+        )
+        self._exit.callback(gateway.server_close)
+        self.url = f"http://{self.config.host}:{gateway.server_address[1]}"
+        self.agent_issuer = LocalAgentIssuer(f"{self.url}/local/cognito/{LOCAL_POOL_ID}")
+        gateway.local_routes = self._local_routes()
         environment = self.function_environment()
         dynamodb = boto3.client(
             "dynamodb",
@@ -75,31 +93,47 @@ class LocalStack:
         )
         create_tables(dynamodb)
         seed_demo_bank(dynamodb, "DemoBankTable", datetime.now(UTC))
+        seed_demo_agents(dynamodb, self.agent_issuer)
         self.nlu_endpoint = self._start_nlu()
         environment["AWS_ENDPOINT_URL_LAMBDA"] = self.nlu_endpoint
-        pools = {
-            name: self._exit.enter_context(
-                closing(
-                    FunctionPool(
-                        function, environment, self.config.workers_per_function, self.config.log_dir / f"{name}.log"
-                    )
-                )
-            )
-            for name, function in self.template.zip_functions().items()
-        }
+        for name, function in self.template.zip_functions().items():
+            log = self.config.log_dir / f"{name}.log"
+            pool = FunctionPool(function, environment, self.config.workers_per_function, log)
+            pools[name] = self._exit.enter_context(closing(pool))
         for pool in pools.values():
             pool.warm()
-        gateway = Gateway(
-            (self.config.host, self.config.port),
-            self.template.routes(),
-            lambda name, event: pools[name].invoke(event),
-            self.openapi,
-            {"/local/app-token": _app_login},
-        )
         threading.Thread(target=gateway.serve_forever, name="gateway", daemon=True).start()
-        self._exit.callback(gateway.server_close)
         self._exit.callback(gateway.shutdown)
-        self.url = f"http://{self.config.host}:{gateway.server_address[1]}"
+        for name, period in self.template.schedules().items():
+            self._start_schedule(pools[name], period * self.config.schedule_speedup)
+
+    def _start_schedule(self, pool: FunctionPool, period_s: float) -> None:
+        """EventBridge Scheduler, locally: invoke the function every period until the stack stops."""
+        stopped = threading.Event()
+        self._exit.callback(stopped.set)
+
+        def run() -> None:
+            while not stopped.wait(period_s):
+                try:
+                    pool.invoke({"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}})
+                except Exception as error:  # noqa: BLE001 - a failed run is logged and retried next period
+                    print(f"scheduled function failed: {error!r}", file=sys.stderr)
+
+        threading.Thread(target=run, name="schedule", daemon=True).start()
+
+    def _local_routes(self) -> dict[str, LocalRoute]:
+        issuer = self.agent_issuer
+        pool_path = f"/local/cognito/{LOCAL_POOL_ID}"
+        return {
+            "GET /local/app-token": lambda request: (200, _app_login(request.query)),
+            f"GET {pool_path}/.well-known/jwks.json": lambda _: (200, issuer.jwks()),
+            # Cognito's InitiateAuth (POST with X-Amz-Target), so the console signs in the same way in the cloud.
+            "POST /local/cognito/": lambda request: issuer.initiate_auth(_json(request.body)),
+            "GET /agent/config.json": lambda _: (
+                200,
+                {"cognito_endpoint": "/local/cognito/", "client_id": LOCAL_CLIENT_ID},
+            ),
+        }
 
     @property
     def sms_outbox(self) -> Path:
@@ -119,6 +153,12 @@ class LocalStack:
             "APP_TOKEN_SECRET": LOCAL_APP_TOKEN_SECRET,
             "POWERTOOLS_TRACE_DISABLED": "true",
             "LOCAL_SMS_OUTBOX": str(self.sms_outbox),
+            "AGENT_TOKEN_ISSUER": self.agent_issuer.issuer,
+            "AGENT_CLIENT_ID": LOCAL_CLIENT_ID,
+            # Agents are "always at work" locally, so the demo reaches one at any hour (tests set other calendars).
+            "BUSINESS_CALENDAR": json.dumps(
+                {"timezone": "UTC", "hours": dict.fromkeys(WEEKDAYS, ["00:00", "23:59:59"])}
+            ),
             **self.config.extra_environment,
         }
 
@@ -130,7 +170,10 @@ class LocalStack:
             "paths": {},
             "components": {"schemas": {}},
         }
-        for function in self.template.zip_functions().values():
+        schedules = self.template.schedules()
+        for name, function in self.template.zip_functions().items():
+            if name in schedules:
+                continue
             if str(function.code_dir) not in sys.path:
                 sys.path.insert(0, str(function.code_dir))
             app = importlib.import_module(function.module).app
@@ -174,6 +217,29 @@ def _app_login(query: dict[str, str]) -> dict[str, Any]:
     if not customer.startswith("C-"):
         return {"message": "Pass ?customer=C-1001 (one of the demo customers in the README)"}
     return {"token": AppTokenVerifier(LOCAL_APP_TOKEN_SECRET).issue(customer)}
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def seed_demo_agents(dynamodb: Any, issuer: LocalAgentIssuer, table: str = "HandoffsTable") -> None:
+    """The demo agents' profiles, keyed by the subject their tokens carry."""
+    store = DynamoHandoffStore(dynamodb, table, DynamoConversationStore(dynamodb, "ConversationsTable", timedelta(1)))
+    for agent in DEMO_AGENTS:
+        store.add_agent(
+            AgentProfile(
+                agent_id=issuer.sub_of(agent.username),
+                username=agent.username,
+                name=agent.name,
+                skills=tuple(Skill(s) for s in agent.skills),
+                capacity=agent.capacity,
+            )
+        )
 
 
 def _terminate(process: subprocess.Popen[str]) -> None:

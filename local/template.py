@@ -78,6 +78,18 @@ class Template:
         # Literal segments win over placeholders, as in API Gateway.
         return sorted(routes, key=lambda r: (r.path.count("{"), -len(r.path)))
 
+    def schedules(self) -> dict[str, int]:
+        """Functions run on a schedule, with their period in seconds (only `rate(...)` expressions)."""
+        periods = {}
+        units = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
+        for name, function in self.resources("AWS::Serverless::Function").items():
+            for event in (function["Properties"].get("Events") or {}).values():
+                if event["Type"] in ("Schedule", "ScheduleV2"):
+                    rate = re.fullmatch(r"rate\((\d+) (\w+)\)", event["Properties"]["ScheduleExpression"])
+                    if rate:
+                        periods[name] = int(rate[1]) * units[rate[2]]
+        return periods
+
     def zip_functions(self) -> dict[str, ZipFunction]:
         globals_ = self.document.get("Globals", {}).get("Function", {})
         functions = {}

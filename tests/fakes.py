@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import re
 import threading
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from core.engine import FlowEngine
-from core.errors import ConcurrentUpdate, DuplicateMessage, NluUnavailable
-from core.models import Conversation, Entity, IntentScore, Message, NluResult, TurnOutcome
+from core.errors import AgentAtCapacity, ConcurrentUpdate, DuplicateMessage, HandoffChanged, NluUnavailable
+from core.handoff import AgentProfile, Handoff, HandoffChange, HandoffStatus, HandoffWrite, Skill
+from core.handoff_intake import HandoffIntake
+from core.models import Conversation, ConversationSummary, Entity, IntentScore, Message, NluResult, TurnOutcome
 
 # Order matters: the first rule that matches names the intent.
 _RULES = (
     (r"^(stop|cancel|never ?mind|forget it)\b", "cancel"),
     (r"^(yes|yeah|yep|sure|ok)\b", "affirm"),
     (r"^(no|nope)\b", "deny"),
+    (r"\b(human|person|agent)\b", "human_handoff"),
+    (r"\b(complain|complaint)\b", "complaint"),
     (r"\b(hi|hello|hey)\b", "greet"),
     (r"\b(open|hours)\b", "branch_hours"),
     (r"\brobot\b", "bot_challenge"),
@@ -110,6 +115,7 @@ class InMemoryConversationStore:
         self.messages: dict[str, list[Message]] = {}
         self.receipts: dict[tuple[str, str], TurnOutcome] = {}
         self.interfere = 0
+        self.handoffs = InMemoryHandoffStore(self)
 
     def create(self, conversation: Conversation, messages: list[Message]) -> None:
         self.conversations[conversation.conversation_id] = conversation.model_copy(deep=True)
@@ -128,6 +134,7 @@ class InMemoryConversationStore:
         after: Conversation,
         messages: list[Message],
         receipt: tuple[str, TurnOutcome] | None,
+        handoff: HandoffWrite | None = None,
     ) -> None:
         conversation_id = before.conversation_id
         if self.interfere:
@@ -138,10 +145,23 @@ class InMemoryConversationStore:
             raise ConcurrentUpdate(conversation_id)
         if receipt and (conversation_id, receipt[0]) in self.receipts:
             raise DuplicateMessage(receipt[0])
+        if handoff is not None:
+            self.handoffs.check(handoff.after.handoff_id, handoff.before_version)
+            self.handoffs.items[handoff.after.handoff_id] = handoff.after
         self.conversations[conversation_id] = after.model_copy(deep=True)
         self.messages[conversation_id].extend(messages)
         if receipt:
             self.receipts[(conversation_id, receipt[0])] = receipt[1]
+
+    def recent_for_customer(self, customer_id: str, limit: int = 5) -> list[ConversationSummary]:
+        mine = [c for c in self.conversations.values() if c.customer and c.customer.customer_id == customer_id]
+        mine.sort(key=lambda c: c.created_at, reverse=True)
+        return [
+            ConversationSummary(
+                conversation_id=c.conversation_id, channel=c.channel, status=c.status, created_at=c.created_at
+            )
+            for c in mine[:limit]
+        ]
 
     def list_messages(self, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
         return [m for m in self.messages.get(conversation_id, []) if m.seq > after_seq][:limit]
@@ -166,3 +186,81 @@ class RecordingSms:
 
     def last_code(self, phone: str) -> str:
         return re.findall(r"\b(\d{6})\b", next(t for p, t in reversed(self.sent) if p == phone))[0]
+
+
+class InMemoryHandoffStore:
+    """The HandoffStore contract in memory, sharing the conversations of an InMemoryConversationStore."""
+
+    def __init__(self, conversations: InMemoryConversationStore) -> None:
+        self.conversations = conversations
+        self.items: dict[str, Handoff] = {}
+        self.agents: dict[str, AgentProfile] = {}
+
+    def check(self, handoff_id: str, before_version: int | None) -> None:
+        stored = self.items.get(handoff_id)
+        if (stored.version if stored else None) != before_version:
+            raise HandoffChanged(handoff_id)
+
+    def get(self, handoff_id: str) -> Handoff | None:
+        return self.items.get(handoff_id)
+
+    def _where(self, status: HandoffStatus, skill: Skill) -> list[Handoff]:
+        return [h for h in self.items.values() if h.status is status and h.skill is skill]
+
+    def waiting(self, skill: Skill, limit: int) -> list[Handoff]:
+        return sorted(self._where(HandoffStatus.WAITING, skill), key=lambda h: (h.priority, h.enqueued_at))[:limit]
+
+    def callbacks(self, skill: Skill, limit: int) -> list[Handoff]:
+        return sorted(self._where(HandoffStatus.CALLBACK, skill), key=lambda h: h.enqueued_at)[:limit]
+
+    def claims_expiring_before(self, skill: Skill, moment: datetime, limit: int) -> list[Handoff]:
+        claimed = self._where(HandoffStatus.CLAIMED, skill)
+        return [h for h in claimed if h.lease_expires_at and h.lease_expires_at < moment][:limit]
+
+    def claimed_by(self, agent_id: str, limit: int) -> list[Handoff]:
+        return [h for h in self.items.values() if h.status is HandoffStatus.CLAIMED and h.agent_id == agent_id][:limit]
+
+    def waiting_ahead(self, handoff: Handoff) -> int:
+        key = (handoff.priority, handoff.enqueued_at, handoff.handoff_id)
+        return sum(1 for h in self.waiting(handoff.skill, 1000) if (h.priority, h.enqueued_at, h.handoff_id) < key)
+
+    def agent(self, agent_id: str) -> AgentProfile | None:
+        return self.agents.get(agent_id)
+
+    def add_agent(self, profile: AgentProfile) -> None:
+        self.agents.setdefault(profile.agent_id, profile)
+
+    def apply(self, change: HandoffChange) -> None:
+        self.check(change.before.handoff_id, change.before.version)
+        conversations = self.conversations
+        if change.conversation_before and change.conversation_after:
+            stored = conversations.conversations[change.conversation_before.conversation_id]
+            if stored.version != change.conversation_before.version:
+                raise ConcurrentUpdate(stored.conversation_id)
+        for agent_id, delta in change.agent_deltas:
+            agent = self.agents[agent_id]
+            if delta > 0 and agent.active >= agent.capacity:
+                raise AgentAtCapacity()
+        if change.receipt and (change.after.conversation_id, change.receipt[0]) in conversations.receipts:
+            raise DuplicateMessage(change.receipt[0])
+        for agent_id, delta in change.agent_deltas:
+            self.agents[agent_id] = self.agents[agent_id].model_copy(
+                update={"active": self.agents[agent_id].active + delta}
+            )
+        self.items[change.after.handoff_id] = change.after
+        if change.conversation_after:
+            conversations.conversations[change.after.conversation_id] = change.conversation_after
+            conversations.messages[change.after.conversation_id].extend(change.messages)
+        if change.receipt:
+            conversations.receipts[(change.after.conversation_id, change.receipt[0])] = change.receipt[1]
+
+
+def make_intake(store: InMemoryConversationStore | Any, bank: Any, **options: Any) -> HandoffIntake:
+    """The real intake; agents are always at work unless a calendar is given."""
+    from core.business_hours import WEEKDAYS, BusinessCalendar
+
+    always = BusinessCalendar.model_validate(
+        {"timezone": "UTC", "hours": dict.fromkeys(WEEKDAYS, ["00:00", "23:59:59"])}
+    )
+    handoffs = store.handoffs if isinstance(store, InMemoryConversationStore) else store
+    return HandoffIntake(store=handoffs, bank=bank, calendar=options.pop("calendar", always), **options)

@@ -8,14 +8,13 @@ Keys (one partition per conversation, so a transcript is one Query and no item g
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from adapters.dynamodb_errors import any_throttled, call, raise_if_throttled
+from adapters.dynamodb_handoffs import handoff_put
+from adapters.dynamodb_items import from_item, to_item
 from core.errors import ConcurrentUpdate, DuplicateMessage, ServiceBusy
 from core.models import Conversation, ConversationSummary, Message, TurnOutcome
 
@@ -23,10 +22,8 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from mypy_boto3_dynamodb import DynamoDBClient
-    from pydantic import BaseModel
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+    from core.handoff import HandoffWrite
 
 
 def _conversation_key(conversation_id: str) -> dict[str, Any]:
@@ -35,27 +32,6 @@ def _conversation_key(conversation_id: str) -> dict[str, Any]:
 
 def _message_sk(seq: int) -> str:
     return f"MSG#{seq:010d}"
-
-
-def _to_item(model: BaseModel, **keys: Any) -> dict[str, Any]:
-    # DynamoDB numbers must be Decimal, never float: round-trip through JSON to convert them all.
-    plain = json.loads(model.model_dump_json(exclude_none=True), parse_float=Decimal)
-    return {name: _serializer.serialize(value) for name, value in {**plain, **keys}.items()}
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal, which pydantic would write back as strings in untyped fields."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
 def _summary(item: dict[str, Any]) -> ConversationSummary:
@@ -72,10 +48,13 @@ def _summary(item: dict[str, Any]) -> ConversationSummary:
 
 
 class DynamoConversationStore:
-    def __init__(self, client: DynamoDBClient, table_name: str, retention: timedelta) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, retention: timedelta, handoffs_table: str = "HandoffsTable"
+    ) -> None:
         self._client = client
         self._table = table_name
         self._retention = retention
+        self._handoffs_table = handoffs_table
 
     def _expiry(self, now: datetime) -> int:
         return int((now + self._retention).timestamp())
@@ -87,10 +66,10 @@ class DynamoConversationStore:
                 "gsi1pk": f"CUST#{conversation.customer.customer_id}",
                 "gsi1sk": f"{conversation.created_at.isoformat()}#{conversation.conversation_id}",
             }
-        return _to_item(conversation, **keys, expires_at=self._expiry(conversation.created_at))
+        return to_item(conversation, **keys, expires_at=self._expiry(conversation.created_at))
 
-    def _message_put(self, conversation_id: str, message: Message) -> dict[str, Any]:
-        item = _to_item(
+    def message_put(self, conversation_id: str, message: Message) -> dict[str, Any]:
+        item = to_item(
             message,
             pk=f"CONV#{conversation_id}",
             sk=_message_sk(message.seq),
@@ -107,7 +86,7 @@ class DynamoConversationStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        puts = [self._message_put(conversation.conversation_id, m) for m in messages]
+        puts = [self.message_put(conversation.conversation_id, m) for m in messages]
         self._transact([meta, *puts])
 
     def get(self, conversation_id: str) -> Conversation | None:
@@ -115,13 +94,13 @@ class DynamoConversationStore:
             self._client.get_item, TableName=self._table, Key=_conversation_key(conversation_id), ConsistentRead=True
         )
         item = response.get("Item")
-        return Conversation.model_validate(_from_item(item)) if item else None
+        return Conversation.model_validate(from_item(item)) if item else None
 
     def find_receipt(self, conversation_id: str, client_message_id: str) -> TurnOutcome | None:
         key = {"pk": {"S": f"CONV#{conversation_id}"}, "sk": {"S": f"RCPT#{client_message_id}"}}
         response = self._call(self._client.get_item, TableName=self._table, Key=key, ConsistentRead=True)
         item = response.get("Item")
-        return TurnOutcome.model_validate(_from_item(item)["outcome"]) if item else None
+        return TurnOutcome.model_validate(from_item(item)["outcome"]) if item else None
 
     def commit_turn(
         self,
@@ -129,10 +108,22 @@ class DynamoConversationStore:
         after: Conversation,
         messages: list[Message],
         receipt: tuple[str, TurnOutcome] | None,
+        handoff: HandoffWrite | None = None,
     ) -> None:
+        actions = [
+            self.conversation_put(before, after),
+            *(self.message_put(after.conversation_id, m) for m in messages),
+        ]
+        if handoff is not None:  # the bot hands over in the same write that stops it answering
+            actions.append(handoff_put(self._handoffs_table, handoff.after, handoff.before_version))
+        if receipt:
+            actions.append(self.receipt_put(after.conversation_id, *receipt, now=messages[0].created_at))
+        self._transact(actions, receipt_index=len(actions) - 1 if receipt else None)
+
+    def conversation_put(self, before: Conversation, after: Conversation) -> dict[str, Any]:
         # Two turns racing on one conversation both read version N; only the first write of N+1 wins,
         # the loser re-reads and recomputes, so no message is lost or reordered.
-        meta = {
+        return {
             "Put": {
                 "TableName": self._table,
                 "Item": self._conversation_item(after),
@@ -141,18 +132,14 @@ class DynamoConversationStore:
                 "ExpressionAttributeValues": {":expected_version": {"N": str(before.version)}},
             }
         }
-        actions = [meta, *(self._message_put(after.conversation_id, m) for m in messages)]
-        if receipt:
-            actions.append(self._receipt_put(after.conversation_id, *receipt, now=messages[0].created_at))
-        self._transact(actions, receipt_index=len(actions) - 1 if receipt else None)
 
-    def _receipt_put(
+    def receipt_put(
         self, conversation_id: str, client_message_id: str, outcome: TurnOutcome, now: datetime
     ) -> dict[str, Any]:
         item = {
             "pk": {"S": f"CONV#{conversation_id}"},
             "sk": {"S": f"RCPT#{client_message_id}"},
-            "outcome": {"M": _to_item(outcome)},
+            "outcome": {"M": to_item(outcome)},
             "expires_at": {"N": str(self._expiry(now))},
         }
         # A retried client message whose first attempt committed must not be processed twice.
@@ -168,7 +155,7 @@ class DynamoConversationStore:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [_summary(_from_item(item)) for item in response.get("Items", [])]
+        return [_summary(from_item(item)) for item in response.get("Items", [])]
 
     def list_messages(self, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
         response = self._call(
@@ -183,7 +170,7 @@ class DynamoConversationStore:
             Limit=limit,
             ConsistentRead=True,
         )
-        return [Message.model_validate(_from_item(item)) for item in response.get("Items", [])]
+        return [Message.model_validate(from_item(item)) for item in response.get("Items", [])]
 
     def _transact(self, actions: list[dict[str, Any]], receipt_index: int | None = None) -> None:
         try:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 if TYPE_CHECKING:
+    from core.handoff import QueueEstimate
     from core.models import Message, Reply, TurnOutcome
 
 MAX_MESSAGE_CHARS = 2000
@@ -62,12 +63,19 @@ class TranscriptMessage(WireModel):
     text: str
     created_at: datetime
     quick_replies: list[QuickReplyBody] | None = None
+    author: str | None = Field(default=None, description="Agent messages: the agent's first name")
+
+
+class QueueBody(WireModel):
+    position: int = Field(description="1 = next to be served")
+    estimated_wait_s: int
 
 
 class TranscriptResponse(WireModel):
     messages: list[TranscriptMessage]
     cursor: str = Field(description="Pass as `after` to receive only newer messages")
     status: Status
+    queue: QueueBody | None = Field(default=None, description="While waiting for an agent: where the customer is")
 
 
 def reply_body(reply: Reply) -> ReplyBody:
@@ -79,16 +87,22 @@ def turn_response(outcome: TurnOutcome) -> PostMessageResponse:
     return PostMessageResponse(replies=[reply_body(r) for r in outcome.replies], status=outcome.status.value)
 
 
-def transcript_response(messages: list[Message], after_seq: int, status: Status) -> TranscriptResponse:
-    lines = [
-        TranscriptMessage(
-            seq=m.seq,
-            role=m.role.value,
-            text=m.text,
-            created_at=m.created_at,
-            quick_replies=[QuickReplyBody(title=q.title, payload=q.payload) for q in m.quick_replies] or None,
-        )
-        for m in messages
-    ]
+def transcript_message(m: Message) -> TranscriptMessage:
+    return TranscriptMessage(
+        seq=m.seq,
+        role=m.role.value,
+        text=m.text,
+        created_at=m.created_at,
+        quick_replies=[QuickReplyBody(title=q.title, payload=q.payload) for q in m.quick_replies] or None,
+        author=m.author,
+    )
+
+
+def transcript_response(
+    messages: list[Message], after_seq: int, status: Status, queue: QueueEstimate | None = None
+) -> TranscriptResponse:
     cursor = str(messages[-1].seq if messages else after_seq)
-    return TranscriptResponse(messages=lines, cursor=cursor, status=status)
+    waiting = QueueBody(position=queue.position, estimated_wait_s=queue.estimated_wait_s) if queue else None
+    return TranscriptResponse(
+        messages=[transcript_message(m) for m in messages], cursor=cursor, status=status, queue=waiting
+    )

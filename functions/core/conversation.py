@@ -20,6 +20,8 @@ from core.errors import (
     NluUnavailable,
     ServiceBusy,
 )
+from core.handoff import HandoffReason, HandoffWrite, QueueEstimate
+from core.handoff_intake import HandoffIntake
 from core.models import (
     AuthLevel,
     Channel,
@@ -35,6 +37,7 @@ from core.models import (
 )
 from core.ports import ConversationStore, NluClient
 from core.redaction import redact_pii
+from core.sentiment import TRAJECTORY_LENGTH, score_message
 from core.tokens import new_conversation_token, token_matches
 
 # A quick-reply payload like "/check_balance" names the intent directly, as in Rasa.
@@ -51,6 +54,13 @@ def _now() -> datetime:
 
 
 @dataclass(frozen=True)
+class Transcript:
+    messages: list[Message]
+    status: ConversationStatus
+    queue: QueueEstimate | None  # while waiting for an agent
+
+
+@dataclass(frozen=True)
 class StartedConversation:
     conversation: Conversation
     token: str
@@ -62,6 +72,7 @@ class Conversations:
     store: ConversationStore
     nlu: NluClient
     engine: FlowEngine
+    intake: HandoffIntake
     clock: Callable[[], datetime] = _now
     sleep: Callable[[float], None] = time.sleep
 
@@ -112,11 +123,10 @@ class Conversations:
                 conversation = self.authorize(conversation_id, token)
         raise ServiceBusy("This conversation")
 
-    def transcript(
-        self, conversation_id: str, token: str | None, after_seq: int, limit: int
-    ) -> tuple[list[Message], ConversationStatus]:
+    def transcript(self, conversation_id: str, token: str | None, after_seq: int, limit: int) -> Transcript:
         conversation = self.authorize(conversation_id, token)
-        return self.store.list_messages(conversation_id, after_seq, limit), conversation.status
+        messages = self.store.list_messages(conversation_id, after_seq, limit)
+        return Transcript(messages, conversation.status, self.intake.estimate_for(conversation))
 
     def _as_shown(self, text: str, conversation: Conversation) -> str:
         """A quick-reply payload is stored as the button's title; a one-time code is never stored."""
@@ -140,6 +150,7 @@ class Conversations:
     ) -> TurnOutcome:
         now = self.clock()
         seq = conversation.last_seq + 1
+        mood = score_message(text).score
         customer_message = Message(
             seq=seq,
             role=Role.CUSTOMER,
@@ -147,36 +158,64 @@ class Conversations:
             created_at=now,
             intent=nlu.intent if nlu else None,
             client_message_id=client_message_id,
+            sentiment=mood,
         )
-        replies: tuple[Reply, ...] = ()
-        state = conversation.state
+        state = conversation.state.model_copy(
+            update={"sentiment": [*conversation.state.sentiment, mood][-TRAJECTORY_LENGTH:]}
+        )
+        current = conversation.model_copy(update={"state": state})
         if conversation.status is ConversationStatus.BOT:
-            turn = Turn(
-                text=text,
-                nlu=nlu,
-                customer=conversation.customer,
-                conversation_id=conversation.conversation_id,
-                client_message_id=client_message_id,
-                now=now,
-                raw_text=raw_text,
-            )
-            replies, state = self.engine.respond(turn, conversation.state)
+            replies, current, handoff = self._bot_turn(current, text, raw_text, nlu, client_message_id, now)
+        elif conversation.status is ConversationStatus.QUEUED:
+            cancel = bool(nlu and nlu.intent.name == "cancel" and nlu.intent.confidence >= 0.5)
+            step = self.intake.while_waiting(conversation, text, cancel, now)
+            replies, handoff = step.replies, step.write
+            current = current.model_copy(update={"status": step.status, "handoff_id": step.handoff_id})
+        else:  # an agent has the conversation: the message is theirs to answer
+            replies, handoff = (), None
         messages = [customer_message, *_bot_messages(replies, first_seq=seq + 1, now=now)]
+        after = current.model_copy(update={"last_seq": seq + len(replies), "version": conversation.version + 1})
+        outcome = TurnOutcome(replies=replies, status=after.status, seq=seq)
+        self.store.commit_turn(conversation, after, messages, (client_message_id, outcome), handoff)
+        return outcome
+
+    def _bot_turn(
+        self,
+        conversation: Conversation,
+        text: str,
+        raw_text: str,
+        nlu: NluResult | None,
+        client_message_id: str,
+        now: datetime,
+    ) -> tuple[tuple[Reply, ...], Conversation, HandoffWrite | None]:
+        """The bot answers; if it hands over, the handoff opens in the same write."""
+        turn = Turn(
+            text=text,
+            nlu=nlu,
+            customer=conversation.customer,
+            conversation_id=conversation.conversation_id,
+            client_message_id=client_message_id,
+            now=now,
+            raw_text=raw_text,
+        )
+        replies, state = self.engine.respond(turn, conversation.state)
         customer = conversation.customer
         if state.verified_customer_id:  # the step-up succeeded: this conversation is now the customer's
             customer = Customer(customer_id=state.verified_customer_id, auth_level=AuthLevel.VERIFIED)
             state = state.model_copy(update={"verified_customer_id": None})
-        after = conversation.model_copy(
-            update={
-                "last_seq": seq + len(replies),
-                "version": conversation.version + 1,
-                "state": state,
-                "customer": customer,
-            }
-        )
-        outcome = TurnOutcome(replies=replies, status=after.status)
-        self.store.commit_turn(conversation, after, messages, (client_message_id, outcome))
-        return outcome
+        request = state.handoff_request
+        current = conversation.model_copy(update={"state": state, "customer": customer})
+        if request is None:
+            return replies, current, None
+        if request.reason == HandoffReason.CUSTOMER_ASKED and conversation.state.low_confidence_streak >= (
+            self.engine.policy.max_low_confidence_turns
+        ):
+            request = request.model_copy(update={"reason": HandoffReason.LOW_CONFIDENCE})
+        step = self.intake.open(current, request, now)
+        # The trajectory that triggered this handoff goes with it; back with the bot, the customer starts afresh.
+        state = state.model_copy(update={"handoff_request": None, "sentiment": [], "frames": []})
+        current = current.model_copy(update={"state": state, "status": step.status, "handoff_id": step.handoff_id})
+        return (*replies, *step.replies), current, step.write
 
 
 def _bot_messages(replies: tuple[Reply, ...], first_seq: int, now: datetime) -> list[Message]:

@@ -22,6 +22,9 @@ class ResponseCatalogue(BaseModel):
     nlu_unavailable: Reply
     not_yet_supported: Reply
     verification_needed: str
+    handoff_frustrated: str = "I'm sorry this has been frustrating. I'm bringing in a colleague now."
+    handoff_nlu_down: str = "I can't understand messages at the moment, so I'm passing you to a colleague."
+    handoff_backend_down: str = "I can't reach our systems right now, so I'm passing you to a colleague."
     intent_titles: dict[str, str] = Field(default_factory=dict)
 
 
@@ -30,6 +33,7 @@ class DialoguePolicy(BaseModel):
 
     confidence_threshold: float = 0.5
     max_low_confidence_turns: int = 2
+    max_nlu_failures: int = 2  # messages in a row the NLU could not answer before a person takes over
 
 
 def respond(
@@ -45,7 +49,7 @@ def respond(
     if nlu.intent.confidence < policy.confidence_threshold:
         return _low_confidence(nlu, state, catalogue, policy, turns)
     replies = catalogue.responses.get(nlu.intent.name) or (catalogue.not_yet_supported,)
-    new_state = DialogueState(last_intent=nlu.intent.name, low_confidence_streak=0, turns=turns)
+    new_state = state.model_copy(update={"last_intent": nlu.intent.name, "low_confidence_streak": 0, "turns": turns})
     return replies, new_state
 
 

@@ -18,9 +18,11 @@ from pydantic import BaseModel, Field
 from core.banking import Money
 from core.dialogue import DialoguePolicy, ResponseCatalogue
 from core.dialogue import respond as catalogue_respond
+from core.errors import ServiceBusy
 from core.flows import END, Action, Collect, Confirm, Flow, FlowError, Handoff, Link, Say, SetSlots
 from core.models import AuthLevel, Customer, DialogueState, HandoffRequest, NluResult, QuickReply, Reply
 from core.operations import OperationContext, Operations, Slots
+from core.sentiment import FrustrationPolicy, frustration_rising
 from core.slots import parse_amount, parse_claim_number, parse_date, parse_expiry, parse_last4
 from core.step_up import StepUp
 
@@ -75,6 +77,7 @@ class FlowEngine:
     operations: Operations
     policy: DialoguePolicy = field(default_factory=DialoguePolicy)
     step_up: StepUp | None = None
+    frustration: FrustrationPolicy = field(default_factory=FrustrationPolicy)
 
     def __post_init__(self) -> None:
         self._starters = {intent: flow for flow in self.flows.values() for intent in flow.intents}
@@ -85,7 +88,10 @@ class FlowEngine:
         frames = [FlowFrame.model_validate(f) for f in state.frames]
         replies = TurnOutput()
         intent = self._confident_intent(turn)
-        if frames and frames[-1].flow == VERIFY:
+        state.nlu_failures = state.nlu_failures + 1 if turn.nlu is None else 0
+        if reason := self._escalation(state):
+            self._escalate(reason, frames, replies)
+        elif frames and frames[-1].flow == VERIFY:
             state.verified_customer_id = self._verify(turn, intent, frames, replies)
         elif frames:
             self._continue(turn, intent, frames, replies)
@@ -101,6 +107,28 @@ class FlowEngine:
         state.low_confidence_streak = 0
         state.last_intent = intent or state.last_intent
         return tuple(replies), state
+
+    def _escalation(self, state: DialogueState) -> str | None:
+        """A reason to hand over before anything else: rising frustration, or an NLU that keeps failing."""
+        if frustration_rising(state.sentiment, self.frustration):
+            return "negative_sentiment"
+        return "nlu_unavailable" if state.nlu_failures >= self.policy.max_nlu_failures else None
+
+    def _escalate(self, reason: str, frames: list[FlowFrame], replies: TurnOutput) -> None:
+        texts = {
+            "negative_sentiment": self.catalogue.handoff_frustrated,
+            "nlu_unavailable": self.catalogue.handoff_nlu_down,
+        }
+        task = next((f for f in reversed(frames) if f.flow != VERIFY), None)
+        flow = self.flows[task.flow] if task else None
+        replies.append(Reply(text=texts.get(reason, self.catalogue.handoff_backend_down)))
+        replies.handoff = HandoffRequest(
+            reason=reason,
+            flow=flow.name if flow else None,
+            skill=flow.skill if flow else "general",
+            slots=task.slots if task else {},
+        )
+        frames.clear()
 
     def title_of(self, intent: str) -> str | None:
         """The button title a customer chose, for an intent payload ("/affirm" was "Yes")."""
@@ -209,6 +237,9 @@ class FlowEngine:
         for _ in range(MAX_STEPS_PER_TURN):
             if frame.step == END:
                 frames.pop()
+                if replies.handoff:
+                    _hand_over(replies.handoff, frames)
+                    return
                 self._resume(turn, frames, replies)
                 return
             if self._waits(turn, flow, frame, replies, fresh_message):
@@ -236,7 +267,7 @@ class FlowEngine:
             frame.step = flow.after(step)
         elif isinstance(step, Handoff):
             replies.append(Reply(text=step.say))
-            replies.handoff = HandoffRequest(reason=step.handoff, flow=flow.name, skill=flow.skill)
+            replies.handoff = HandoffRequest(reason=step.handoff, flow=flow.name, skill=flow.skill, slots=frame.slots)
             frame.step = END
         elif isinstance(step, Link):
             frame.flow, frame.step, frame.asked = step.link, self.flows[step.link].steps[0].id, False
@@ -295,7 +326,15 @@ class FlowEngine:
             idempotency_key=f"{turn.conversation_id}:{turn.client_message_id}:{step.id}",
             today=turn.today,
         )
-        outcome, updates = self.operations.run(step.action, frame.slots, context)
+        try:
+            outcome, updates = self.operations.run(step.action, frame.slots, context)
+        except ServiceBusy:  # the core-banking backend is down or throttling: a person can still help
+            replies.append(Reply(text=self.catalogue.handoff_backend_down))
+            replies.handoff = HandoffRequest(
+                reason="backend_unavailable", flow=flow.name, skill=flow.skill, slots=frame.slots
+            )
+            frame.step = END
+            return
         frame.slots.update(updates)
         if outcome in step.outcomes:
             frame.step = step.outcomes[outcome]
@@ -306,7 +345,7 @@ class FlowEngine:
             frame.step = END
 
     def _give_up(self, flow: Flow, frame: FlowFrame, replies: TurnOutput) -> None:
-        replies.handoff = HandoffRequest(reason="flow_gave_up", flow=flow.name, skill=flow.skill)
+        replies.handoff = HandoffRequest(reason="flow_gave_up", flow=flow.name, skill=flow.skill, slots=frame.slots)
         replies.append(
             Reply(text=flow.give_up, quick_replies=(QuickReply(title="Talk to a person", payload="/human_handoff"),))
         )
@@ -368,6 +407,14 @@ def check_references(flows: dict[str, Flow], operations: Operations) -> None:
                 raise FlowError(f"flow {flow.name!r}: step {step.id!r}: unknown choices {step.choices!r}")
             if isinstance(step, Collect) and step.type in ("card", "account", "transaction") and not step.choices:
                 raise FlowError(f"flow {flow.name!r}: step {step.id!r}: a {step.type} needs `choices`")
+
+
+def _hand_over(request: HandoffRequest, interrupted: list[FlowFrame]) -> None:
+    """A person takes over: the bot drops its task stack, and the agent learns the task that was interrupted."""
+    if interrupted and not request.slots:
+        task = interrupted[-1]
+        request.flow, request.slots = task.flow, task.slots
+    interrupted.clear()
 
 
 def _has(nlu: NluResult | None, entity: str) -> bool:

@@ -65,7 +65,7 @@ class Link(Step):
 
 
 class Handoff(Step):
-    handoff: Literal["customer_asked", "complaint", "sensitive_change", "flow_gave_up"]  # the reason code
+    handoff: Literal["customer_asked", "complaint", "sensitive_change", "flow_gave_up", "business_rule"]  # reason
     say: str = "I've asked a colleague to take over. They'll see everything we've said, so you won't need to repeat it."
 
 

@@ -90,14 +90,17 @@ class Message(Frozen):
     quick_replies: tuple[QuickReply, ...] = ()
     intent: IntentScore | None = None
     client_message_id: str | None = None
+    sentiment: float | None = None  # customer messages: -1 (very negative) .. 1
+    author: str | None = None  # agent messages: the agent's display name
 
 
 class HandoffRequest(BaseModel):
     """Why the bot asks for a person, reason-coded for routing and reporting (the handoff queue reads it)."""
 
-    reason: str  # flow_gave_up | sensitive_change | customer_asked | low_confidence
-    flow: str | None = None
+    reason: str  # a handoff.HandoffReason
+    flow: str | None = None  # the task the customer was in
     skill: str = "general"
+    slots: dict[str, Any] = Field(default_factory=dict)  # what that task had collected
 
 
 class DialogueState(BaseModel):
@@ -109,6 +112,8 @@ class DialogueState(BaseModel):
     frames: list[dict[str, Any]] = Field(default_factory=list)  # the flow stack (engine.FlowFrame), at most 3
     verified_customer_id: str | None = None  # set by the engine when a code was right; the conversation takes it
     handoff_request: HandoffRequest | None = None  # the bot could not finish: a colleague should take over
+    sentiment: list[float] = Field(default_factory=list)  # the customer's last few message scores, oldest first
+    nlu_failures: int = 0  # consecutive messages the NLU could not answer
 
 
 class Conversation(BaseModel):
@@ -122,6 +127,8 @@ class Conversation(BaseModel):
     last_seq: int = 0
     version: int = 0
     state: DialogueState = Field(default_factory=DialogueState)
+    handoff_id: str | None = None  # the open handoff while status is queued or agent
+    phone: str | None = None  # SMS: the customer's number (identifies, does not prove)
 
 
 class TurnOutcome(Frozen):
@@ -129,6 +136,7 @@ class TurnOutcome(Frozen):
 
     replies: tuple[Reply, ...]
     status: ConversationStatus
+    seq: int | None = None  # where the customer's message landed in the transcript
 
 
 class ConversationSummary(Frozen):

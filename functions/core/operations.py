@@ -56,8 +56,9 @@ def _error(error: BankingError) -> Outcome:
 
 
 class Operations:
-    def __init__(self, bank: BankingBackend) -> None:
+    def __init__(self, bank: BankingBackend, dispute_review_limit: Decimal = Decimal(500)) -> None:
         self.bank = bank
+        self.dispute_review_limit = dispute_review_limit
         self._operations: dict[str, Callable[[Slots, OperationContext], Outcome]] = {
             "list_balances": self.list_balances,
             "card_statement": self.card_statement,
@@ -67,6 +68,7 @@ class Operations:
             "activate_card": self.activate_card,
             "pay_card": self.pay_card,
             "last_declined": self.last_declined,
+            "dispute_review": self.dispute_review,
             "open_dispute": self.open_dispute,
             "foreign_fees": self.foreign_fees,
             "loan_summary": self.loan_summary,
@@ -136,6 +138,14 @@ class Operations:
                 "reason": last.decline_reason or "not given",
             }
         }
+
+    def dispute_review(self, slots: Slots, context: OperationContext) -> Outcome:
+        """A business rule: disputes above the review limit are decided by a person, not opened by the bot."""
+        wanted = slots["transaction"]["transaction_id"]
+        found = next((t for t in self.bank.transactions(context.customer_id, 50) if t.transaction_id == wanted), None)
+        if found and abs(found.amount.amount) > self.dispute_review_limit:
+            return "above_limit", {}
+        return "ok", {}
 
     def open_dispute(self, slots: Slots, context: OperationContext) -> Outcome:
         case = self.bank.open_dispute(

@@ -93,10 +93,10 @@ def list_messages(
     after: Annotated[int, Query(ge=0, description="The cursor of the last message already seen")] = 0,
     authorization: Authorization = None,
 ) -> TranscriptResponse:
-    messages, status = dependencies().conversations.transcript(
+    transcript = dependencies().conversations.transcript(
         conversation_id, bearer(authorization), after, MAX_TRANSCRIPT_PAGE
     )
-    return transcript_response(messages, after, status.value)
+    return transcript_response(transcript.messages, after, transcript.status.value, transcript.queue)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -9,10 +9,11 @@ import boto3
 import pytest
 
 from adapters.dynamodb_conversations import DynamoConversationStore
+from adapters.dynamodb_handoffs import DynamoHandoffStore
 from core.conversation import Conversations
 from core.errors import ConcurrentUpdate, ServiceBusy
 from core.models import Channel, Role
-from tests.fakes import KeywordNlu, make_engine
+from tests.fakes import KeywordNlu, make_engine, make_intake
 
 
 @pytest.fixture
@@ -29,7 +30,8 @@ def store(dynamodb_endpoint: str) -> DynamoConversationStore:
 
 @pytest.fixture
 def conversations(store: DynamoConversationStore) -> Conversations:
-    return Conversations(store=store, nlu=KeywordNlu(), engine=make_engine())
+    handoffs = DynamoHandoffStore(store._client, "HandoffsTable", store)
+    return Conversations(store=store, nlu=KeywordNlu(), engine=make_engine(), intake=make_intake(handoffs, None))
 
 
 def test_a_conversation_round_trips_through_dynamodb(conversations, store):

@@ -14,6 +14,7 @@ from adapters.demo_bank import DemoBank
 from adapters.demo_bank_seed import seed_demo_bank
 from adapters.dynamodb_codes import DynamoCodeStore
 from adapters.dynamodb_conversations import DynamoConversationStore
+from adapters.dynamodb_handoffs import DynamoHandoffStore
 from channels.sms import render_sms
 from core.conversation import Conversations
 from core.models import AuthLevel, Channel, Customer, Reply
@@ -21,7 +22,7 @@ from core.step_up import StepUp
 from core.verification import Verifier
 from local.dynamodb import DynamoDBEndpoint
 from local.tables import create_tables
-from tests.fakes import KeywordNlu, RecordingSms, make_engine
+from tests.fakes import KeywordNlu, RecordingSms, make_engine, make_intake
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,8 @@ def bank() -> Iterator[DemoBank]:
 @pytest.fixture(scope="module")
 def conversations(bank: DemoBank) -> Conversations:
     store = DynamoConversationStore(bank._client, "ConversationsTable", timedelta(days=1))
-    return Conversations(store=store, nlu=KeywordNlu(), engine=make_engine(bank))
+    handoffs = DynamoHandoffStore(bank._client, "HandoffsTable", store)
+    return Conversations(store=store, nlu=KeywordNlu(), engine=make_engine(bank), intake=make_intake(handoffs, bank))
 
 
 class Chat:
@@ -201,15 +203,21 @@ def test_an_anonymous_web_customer_is_asked_to_verify_before_a_card_flow(convers
     assert "know it's you" in chat_as(conversations, None).say("freeze my card")
 
 
-def _handoff_request(conversations, chat):
-    return conversations.store.get(chat.id).state.handoff_request
+def _handoff(conversations, chat):
+    conversation = conversations.store.get(chat.id)
+    assert conversation.status == "queued"
+    return conversations.intake.store.get(conversation.handoff_id)
 
 
 def test_sensitive_changes_go_to_a_person_with_a_reason_code(conversations):
     chat = chat_as(conversations, None)
     assert "made by a colleague" in chat.say("I moved, I need to change my address")
-    request = _handoff_request(conversations, chat)
-    assert (request.reason, request.flow) == ("sensitive_change", "update_contact_details")
+    handoff = _handoff(conversations, chat)
+    assert (handoff.reason, handoff.context.flow, handoff.status) == (
+        "sensitive_change",
+        "update_contact_details",
+        "waiting",
+    )
 
 
 def test_giving_up_is_recorded_on_the_conversation_with_the_flow_and_skill(conversations):
@@ -217,8 +225,8 @@ def test_giving_up_is_recorded_on_the_conversation_with_the_flow_and_skill(conve
     chat.say("freeze my card")
     for wrong in ("1111", "2222", "3333"):
         chat.say(wrong)
-    request = _handoff_request(conversations, chat)
-    assert (request.reason, request.flow, request.skill) == ("flow_gave_up", "freeze_card", "cards")
+    handoff = _handoff(conversations, chat)
+    assert (handoff.reason, handoff.context.flow, handoff.skill) == ("flow_gave_up", "freeze_card", "cards")
 
 
 class Clock:
@@ -237,7 +245,8 @@ def verifying(bank):
     store = DynamoConversationStore(bank._client, "ConversationsTable", timedelta(days=1))
     engine = make_engine(bank)
     engine.step_up = StepUp(Verifier(codes, sms, b"test-key"), bank)
-    return Conversations(store=store, nlu=KeywordNlu(), engine=engine, clock=clock), sms, clock, store
+    intake = make_intake(DynamoHandoffStore(bank._client, "HandoffsTable", store), bank)
+    return Conversations(store=store, nlu=KeywordNlu(), engine=engine, intake=intake, clock=clock), sms, clock, store
 
 
 def test_an_anonymous_customer_verifies_with_a_code_and_the_flow_goes_on(verifying):

@@ -3,7 +3,7 @@ import pytest
 from core.conversation import Conversations
 from core.errors import ConversationClosed, ConversationNotFound, InvalidConversationToken, ServiceBusy
 from core.models import Channel, ConversationStatus, Role
-from tests.fakes import InMemoryConversationStore, KeywordNlu, make_engine
+from tests.fakes import InMemoryConversationStore, KeywordNlu, make_engine, make_intake
 
 
 @pytest.fixture
@@ -18,7 +18,9 @@ def nlu():
 
 @pytest.fixture
 def conversations(store, nlu):
-    return Conversations(store=store, nlu=nlu, engine=make_engine(), sleep=lambda _: None)
+    return Conversations(
+        store=store, nlu=nlu, engine=make_engine(), intake=make_intake(store, None), sleep=lambda _: None
+    )
 
 
 def test_a_new_conversation_opens_with_the_welcome_message(conversations, store):

@@ -1,0 +1,262 @@
+"""The agent's side of a handoff: the queue, claiming, replying on the customer's channel, and letting go.
+
+Every action is one transition written atomically (core.handoff.HandoffChange): the handoff checked
+against the version read, the conversation checked against its version, the agents' counts, and the
+messages the customer sees ("Alice has joined"), so the customer's view and the queue never disagree.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from core.errors import (
+    ConcurrentUpdate,
+    ConversationNotFound,
+    DuplicateMessage,
+    HandoffAlreadyClaimed,
+    HandoffChanged,
+    HandoffNotFound,
+    NotYourHandoff,
+    ServiceBusy,
+    UnknownAgent,
+)
+from core.handoff import AgentProfile, Handoff, HandoffChange, HandoffStatus, Skill, TransferNote
+from core.handoff_intake import WAITING_CHOICES
+from core.models import Conversation, ConversationStatus, DialogueState, Message, QuickReply, Role, TurnOutcome
+from core.ports import ConversationStore, HandoffStore
+from core.redaction import redact_pii
+
+QUEUE_PAGE = 50
+_MAX_ATTEMPTS = 8
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    leases_expired: int
+    callbacks_offered: int
+
+
+@dataclass
+class AgentDesk:
+    handoffs: HandoffStore
+    conversations: ConversationStore
+    lease: timedelta = timedelta(minutes=5)  # an agent silent this long loses the claim
+    max_wait: timedelta = timedelta(minutes=10)  # then the waiting customer is offered a callback
+    clock: Callable[[], datetime] = _now
+    sleep: Callable[[float], None] = time.sleep
+    # the sweeper's view of which skills exist
+    skills: tuple[Skill, ...] = field(default=tuple(Skill))
+
+    def agent(self, agent_id: str) -> AgentProfile:
+        profile = self.handoffs.agent(agent_id)
+        if profile is None:
+            raise UnknownAgent(agent_id)
+        return profile
+
+    def queue(self, agent: AgentProfile, skill: Skill | None, status: HandoffStatus) -> list[Handoff]:
+        """Waiting (or callback) handoffs of the agent's skills, most urgent and then longest-waiting first;
+        `claimed` lists the agent's own."""
+        if status is HandoffStatus.CLAIMED:
+            return self.handoffs.claimed_by(agent.agent_id, QUEUE_PAGE)
+        skills = [skill] if skill else list(agent.skills)
+        listing = self.handoffs.callbacks if status is HandoffStatus.CALLBACK else self.handoffs.waiting
+        found = [h for s in skills if s in agent.skills for h in listing(s, QUEUE_PAGE)]
+        return sorted(found, key=lambda h: (h.priority, h.enqueued_at))[:QUEUE_PAGE]
+
+    def handoff(self, agent: AgentProfile, handoff_id: str) -> Handoff:
+        """A handoff the agent may see: one of their skills, or one they hold."""
+        handoff = self.handoffs.get(handoff_id)
+        if handoff is None or (handoff.skill not in agent.skills and handoff.agent_id != agent.agent_id):
+            raise HandoffNotFound(handoff_id)
+        return handoff
+
+    def claim(self, agent: AgentProfile, handoff_id: str) -> Handoff:
+        def change(handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
+            if handoff.status is HandoffStatus.CLAIMED and not handoff.lease_expired(now):
+                raise HandoffAlreadyClaimed(handoff_id)
+            claimed = handoff.moved_to(
+                HandoffStatus.CLAIMED,
+                agent_id=agent.agent_id,
+                agent_name=agent.name,
+                claimed_at=now,
+                lease_expires_at=now + self.lease,
+            )
+            deltas: tuple[tuple[str, int], ...] = ((agent.agent_id, 1),)
+            if handoff.status is HandoffStatus.CLAIMED and handoff.agent_id:  # took over an expired lease
+                deltas += ((handoff.agent_id, -1),)
+            joined = f"{_first_name(agent.name)} from our team has joined the chat."
+            return _with_conversation(handoff, claimed, conversation, ConversationStatus.AGENT, joined, now, deltas)
+
+        return self._transition(handoff_id, change, lost=lambda: HandoffAlreadyClaimed(handoff_id))
+
+    def send(self, agent: AgentProfile, handoff_id: str, text: str, client_message_id: str) -> TurnOutcome:
+        """The agent's message, on the customer's channel; idempotent by client_message_id."""
+        receipt_key = f"agent:{client_message_id}"
+
+        def change(handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
+            _must_hold(agent, handoff, now)
+            renewed = handoff.model_copy(update={"lease_expires_at": now + self.lease, "version": handoff.version + 1})
+            seq = conversation.last_seq + 1
+            message = Message(
+                seq=seq, role=Role.AGENT, text=redact_pii(text), created_at=now, author=_first_name(agent.name)
+            )
+            after = conversation.model_copy(update={"last_seq": seq, "version": conversation.version + 1})
+            outcome = TurnOutcome(replies=(), status=after.status, seq=seq)
+            return HandoffChange(handoff, renewed, conversation, after, (message,), (), (receipt_key, outcome))
+
+        handoff = self.handoff(agent, handoff_id)
+        if receipt := self.conversations.find_receipt(handoff.conversation_id, receipt_key):
+            return receipt
+        try:
+            self._transition(handoff_id, change, lost=lambda: NotYourHandoff(handoff_id))
+        except DuplicateMessage:
+            pass
+        receipt = self.conversations.find_receipt(handoff.conversation_id, receipt_key)
+        if receipt is None:
+            raise ConversationNotFound(handoff.conversation_id)
+        return receipt
+
+    def transfer(self, agent: AgentProfile, handoff_id: str, skill: Skill, note: str) -> Handoff:
+        def change(handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
+            _must_hold(agent, handoff, now)
+            record = TransferNote(at=now, agent_id=agent.agent_id, from_skill=handoff.skill, to_skill=skill, note=note)
+            queued = _unclaimed(handoff).moved_to(HandoffStatus.WAITING, skill=skill, notes=handoff.with_note(record))
+            text = f"{_first_name(agent.name)} is passing you to a colleague who specialises in this. Please stay here."
+            deltas = ((agent.agent_id, -1),)
+            return _with_conversation(handoff, queued, conversation, ConversationStatus.QUEUED, text, now, deltas)
+
+        return self._transition(handoff_id, change, lost=lambda: NotYourHandoff(handoff_id))
+
+    def release(self, agent: AgentProfile, handoff_id: str) -> Handoff:
+        return self._close(agent, handoff_id, HandoffStatus.RELEASED, "released_to_bot")
+
+    def resolve(self, agent: AgentProfile, handoff_id: str, disposition: str) -> Handoff:
+        return self._close(agent, handoff_id, HandoffStatus.RESOLVED, disposition)
+
+    def transcript(self, agent: AgentProfile, handoff_id: str, after_seq: int, limit: int) -> list[Message]:
+        handoff = self.handoff(agent, handoff_id)
+        return self.conversations.list_messages(handoff.conversation_id, after_seq, limit)
+
+    def sweep(self) -> SweepReport:
+        """Expired claims go back to the queue (ahead of newer handoffs: they keep their enqueue time),
+        and customers waiting past the limit are offered a callback. Run every minute by a schedule."""
+        now = self.clock()
+        expired = offered = 0
+        for skill in self.skills:
+            for handoff in self.handoffs.claims_expiring_before(skill, now, QUEUE_PAGE):
+                expired += self._try(handoff.handoff_id, self._expire_lease)
+            for handoff in self.handoffs.waiting(skill, QUEUE_PAGE):
+                if not handoff.callback_offered and now - handoff.enqueued_at >= self.max_wait:
+                    offered += self._try(handoff.handoff_id, self._offer_callback)
+        return SweepReport(leases_expired=expired, callbacks_offered=offered)
+
+    # --- transitions ------------------------------------------------------------------------------
+    def _close(self, agent: AgentProfile, handoff_id: str, status: HandoffStatus, disposition: str) -> Handoff:
+        def change(handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
+            _must_hold(agent, handoff, now)
+            closed = _unclaimed(handoff).moved_to(status, disposition=disposition, closed_at=now)
+            text = f"{_first_name(agent.name)} has left the chat. You're back with the virtual assistant."
+            deltas = ((agent.agent_id, -1),)
+            return _with_conversation(handoff, closed, conversation, ConversationStatus.BOT, text, now, deltas)
+
+        return self._transition(handoff_id, change, lost=lambda: NotYourHandoff(handoff_id))
+
+    def _expire_lease(self, handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
+        if not handoff.lease_expired(now):
+            raise HandoffChanged(handoff.handoff_id)
+        queued = _unclaimed(handoff).moved_to(HandoffStatus.WAITING)
+        text = "Your colleague was disconnected. You keep your place in the queue; someone will be with you shortly."
+        deltas = ((handoff.agent_id, -1),) if handoff.agent_id else ()
+        return _with_conversation(handoff, queued, conversation, ConversationStatus.QUEUED, text, now, deltas)
+
+    def _offer_callback(self, handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
+        if handoff.status is not HandoffStatus.WAITING or handoff.callback_offered:
+            raise HandoffChanged(handoff.handoff_id)
+        offered = handoff.model_copy(update={"callback_offered": True, "version": handoff.version + 1})
+        text = "Sorry for the wait: everyone is busy. Would you like a callback instead? You'll keep your place."
+        return _with_conversation(
+            handoff, offered, conversation, ConversationStatus.QUEUED, text, now, (), quick_replies=WAITING_CHOICES
+        )
+
+    def _transition(
+        self,
+        handoff_id: str,
+        change: Callable[[Handoff, Conversation, datetime], HandoffChange],
+        lost: Callable[[], Exception],
+    ) -> Handoff:
+        """Read, decide, write; when the conversation moved on meanwhile, read again and decide again."""
+        for attempt in range(_MAX_ATTEMPTS):
+            handoff = self.handoffs.get(handoff_id)
+            if handoff is None:
+                raise HandoffNotFound(handoff_id)
+            conversation = self.conversations.get(handoff.conversation_id)
+            if conversation is None:
+                raise ConversationNotFound(handoff.conversation_id)
+            planned = change(handoff, conversation, self.clock())
+            try:
+                self.handoffs.apply(planned)
+                return planned.after
+            except HandoffChanged as error:
+                raise lost() from error
+            except ConcurrentUpdate:  # the customer wrote meanwhile: the handoff is unchanged, so try again
+                self.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))
+        raise ServiceBusy("This conversation")
+
+    def _try(self, handoff_id: str, change: Callable[[Handoff, Conversation, datetime], HandoffChange]) -> int:
+        try:
+            self._transition(handoff_id, change, lost=lambda: HandoffChanged(handoff_id))
+        except (HandoffChanged, HandoffNotFound, ConversationNotFound):
+            return 0  # someone else moved it first, which is just as good
+        return 1
+
+
+def _with_conversation(
+    before: Handoff,
+    after: Handoff,
+    conversation: Conversation,
+    status: ConversationStatus,
+    text: str,
+    now: datetime,
+    deltas: tuple[tuple[str, int], ...],
+    quick_replies: tuple[QuickReply, ...] = (),
+) -> HandoffChange:
+    """The handoff's move, with the conversation's owner flipped and the customer told, in one write."""
+    seq = conversation.last_seq + 1
+    notice = Message(seq=seq, role=Role.SYSTEM, text=text, created_at=now, quick_replies=quick_replies)
+    handoff_id = after.handoff_id if status in (ConversationStatus.QUEUED, ConversationStatus.AGENT) else None
+    state = (
+        conversation.state if status is not ConversationStatus.BOT else DialogueState(turns=conversation.state.turns)
+    )
+    updated = conversation.model_copy(
+        update={
+            "status": status,
+            "handoff_id": handoff_id,
+            "last_seq": seq,
+            "version": conversation.version + 1,
+            "state": state,
+        }
+    )
+    return HandoffChange(before, after, conversation, updated, (notice,), deltas)
+
+
+def _unclaimed(handoff: Handoff) -> Handoff:
+    return handoff.model_copy(
+        update={"agent_id": None, "agent_name": None, "claimed_at": None, "lease_expires_at": None}
+    )
+
+
+def _must_hold(agent: AgentProfile, handoff: Handoff, now: datetime) -> None:
+    if handoff.status is not HandoffStatus.CLAIMED or handoff.agent_id != agent.agent_id or handoff.lease_expired(now):
+        raise NotYourHandoff(handoff.handoff_id)
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else "A colleague"

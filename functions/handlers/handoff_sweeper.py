@@ -1,0 +1,26 @@
+"""Scheduled every minute: expired agent claims go back to the queue, long waits are offered a callback."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from handlers.agent_api import dependencies
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    report = dependencies().desk.sweep()
+    metrics.add_metric(name="LeasesExpired", unit=MetricUnit.Count, value=report.leases_expired)
+    metrics.add_metric(name="CallbacksOffered", unit=MetricUnit.Count, value=report.callbacks_offered)
+    logger.info("swept", extra={"leases_expired": report.leases_expired, "callbacks_offered": report.callbacks_offered})
+    return {"leases_expired": report.leases_expired, "callbacks_offered": report.callbacks_offered}

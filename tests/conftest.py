@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 
 import boto3
 import pytest
 
+from core.business_hours import WEEKDAYS
 from local.dynamodb import DynamoDBEndpoint
 from local.stack import LOCAL_APP_TOKEN_SECRET, LocalStack, StackConfig
 from local.tables import create_tables
 from tests.fakes import FakeNluEndpoint
 
+# What every Lambda function gets from template.yaml's Globals; Powertools reads it when a handler module is imported.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "contact-centre")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ContactCentre")
+
 REGION = "eu-west-1"
+ALWAYS_OPEN = json.dumps({"timezone": "UTC", "hours": dict.fromkeys(WEEKDAYS, ["00:00", "23:59:59"])})
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +62,8 @@ def function_environment(dynamodb_endpoint: str, fake_nlu: FakeNluEndpoint) -> I
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "contact-centre",
         "POWERTOOLS_METRICS_NAMESPACE": "ContactCentre",
+        # Agents always at work, so tests don't depend on the time of day (after-hours has its own tests).
+        "BUSINESS_CALENDAR": ALWAYS_OPEN,
     }
     saved = {key: os.environ.get(key) for key in environment}
     os.environ.update(environment)

@@ -264,3 +264,40 @@ def make_intake(store: InMemoryConversationStore | Any, bank: Any, **options: An
     )
     handoffs = store.handoffs if isinstance(store, InMemoryConversationStore) else store
     return HandoffIntake(store=handoffs, bank=bank, calendar=options.pop("calendar", always), **options)
+
+
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+class JwksEndpoint:
+    """Serves whatever body a test puts at a path; anything else is a 404."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[str, bytes] = {}
+        bodies = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                body = bodies.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def publish(self, issuer_url: str, jwks: dict) -> None:
+        self.bodies[issuer_url.removeprefix(self.url) + JWKS_PATH] = json.dumps(jwks).encode()
+
+    def shutdown(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -156,12 +156,14 @@ class DynamoHandoffStore:
         update: dict[str, Any] = {
             "TableName": self._table,
             "Key": _agent_key(agent_id),
-            "UpdateExpression": "ADD active :delta",
+            "UpdateExpression": "ADD #active :delta",
+            "ExpressionAttributeNames": {"#active": "active"},
             "ExpressionAttributeValues": {":delta": {"N": str(delta)}},
         }
         if delta > 0:
             # An agent at capacity cannot take one more, however many claims they send at once.
-            update["ConditionExpression"] = "attribute_exists(pk) AND active < capacity"
+            update["ConditionExpression"] = "attribute_exists(pk) AND #active < #capacity"
+            update["ExpressionAttributeNames"] |= {"#capacity": "capacity"}
         return {"Update": update}
 
     def _transact(self, actions: list[dict[str, Any]], roles: list[str], handoff: Handoff) -> None:

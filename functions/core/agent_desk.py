@@ -100,6 +100,7 @@ class AgentDesk:
     def send(self, agent: AgentProfile, handoff_id: str, text: str, client_message_id: str) -> TurnOutcome:
         """The agent's message, on the customer's channel; idempotent by client_message_id."""
         receipt_key = f"agent:{client_message_id}"
+        sent: list[TurnOutcome] = []
 
         def change(handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
             _must_hold(agent, handoff, now)
@@ -109,17 +110,17 @@ class AgentDesk:
                 seq=seq, role=Role.AGENT, text=redact_pii(text), created_at=now, author=_first_name(agent.name)
             )
             after = conversation.model_copy(update={"last_seq": seq, "version": conversation.version + 1})
-            outcome = TurnOutcome(replies=(), status=after.status, seq=seq)
-            return HandoffChange(handoff, renewed, conversation, after, (message,), (), (receipt_key, outcome))
+            sent[:] = [TurnOutcome(replies=(), status=after.status, seq=seq)]
+            return HandoffChange(handoff, renewed, conversation, after, (message,), (), (receipt_key, sent[0]))
 
         handoff = self.handoff(agent, handoff_id)
         if receipt := self.conversations.find_receipt(handoff.conversation_id, receipt_key):
             return receipt
         try:
-            self._transition(handoff_id, change, lost=lambda: NotYourHandoff(handoff_id))
-        except DuplicateMessage:
-            pass
-        receipt = self.conversations.find_receipt(handoff.conversation_id, receipt_key)
+            self._transition(handoff_id, change, lost=lambda: NotYourHandoff(handoff_id), first=handoff)
+            return sent[0]
+        except DuplicateMessage:  # the same message, sent twice at once: the other one was stored
+            receipt = self.conversations.find_receipt(handoff.conversation_id, receipt_key)
         if receipt is None:
             raise ConversationNotFound(handoff.conversation_id)
         return receipt
@@ -191,10 +192,11 @@ class AgentDesk:
         handoff_id: str,
         change: Callable[[Handoff, Conversation, datetime], HandoffChange],
         lost: Callable[[], Exception],
+        first: Handoff | None = None,
     ) -> Handoff:
         """Read, decide, write; when the conversation moved on meanwhile, read again and decide again."""
         for attempt in range(_MAX_ATTEMPTS):
-            handoff = self.handoffs.get(handoff_id)
+            handoff = first if attempt == 0 and first else self.handoffs.get(handoff_id)
             if handoff is None:
                 raise HandoffNotFound(handoff_id)
             conversation = self.conversations.get(handoff.conversation_id)

@@ -168,7 +168,7 @@ class Conversations:
             replies, current, handoff = self._bot_turn(current, text, raw_text, nlu, client_message_id, now)
         elif conversation.status is ConversationStatus.QUEUED:
             cancel = bool(nlu and nlu.intent.name == "cancel" and nlu.intent.confidence >= 0.5)
-            step = self.intake.while_waiting(conversation, text, cancel, now)
+            step = self.intake.while_waiting(conversation, raw_text, cancel, now)
             replies, handoff = step.replies, step.write
             current = current.model_copy(update={"status": step.status, "handoff_id": step.handoff_id})
         else:  # an agent has the conversation: the message is theirs to answer

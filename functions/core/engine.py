@@ -51,6 +51,10 @@ class TurnOutput(list[Reply]):
 
     handoff: HandoffRequest | None = None
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[str] = []  # flows started this turn
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -102,11 +106,31 @@ class FlowEngine:
             replies.extend(answered)
             return tuple(replies), state
         state.frames = [f.model_dump() for f in frames]
+        state.last_task = next((f for f in reversed(replies.started) if not self._hands_over(f)), state.last_task)
+        if replies.handoff and self._hands_over(replies.handoff.flow) and state.last_task:
+            # "A person, please" after a task: the agent's context and skill are the task's, not the request's.
+            task = self.flows[state.last_task]
+            replies.handoff.flow, replies.handoff.skill = task.name, task.skill
+        if replies.handoff and self._hands_over(replies.handoff.flow):
+            replies.handoff.flow = None  # no task: "talk to a person" is the request, not what they were doing
         state.handoff_request = replies.handoff or state.handoff_request
         state.turns += 1
         state.low_confidence_streak = 0
         state.last_intent = intent or state.last_intent
         return tuple(replies), state
+
+    def _hand_over(self, request: HandoffRequest, interrupted: list[FlowFrame]) -> None:
+        """A person takes over: the bot drops its task stack, and the agent learns the task that was interrupted."""
+        task = next((f for f in reversed(interrupted) if f.flow != VERIFY), None)
+        if task and self._hands_over(request.flow):
+            request.flow, request.slots, request.skill = task.flow, task.slots, self.flows[task.flow].skill
+        interrupted.clear()
+
+    def _hands_over(self, flow_name: str | None) -> bool:
+        """A flow that only hands over (talk to a person, complaint) is a request, not a task."""
+        flow = self.flows.get(flow_name or "")
+        first = flow.steps[0] if flow else None
+        return flow is None or (isinstance(first, Handoff) and first.handoff in ("customer_asked", "complaint"))
 
     def _escalation(self, state: DialogueState) -> str | None:
         """A reason to hand over before anything else: rising frustration, or an NLU that keeps failing."""
@@ -147,6 +171,7 @@ class FlowEngine:
             frames.pop(0)  # the oldest interrupted task is dropped rather than growing the state
         frame = FlowFrame(flow=flow.name, step=flow.steps[0].id)
         frames.append(frame)
+        replies.started.append(flow.name)
         self._prefill(flow, turn, frame)
         self._run(turn, frames, replies, fresh_message=True)
 
@@ -163,6 +188,9 @@ class FlowEngine:
     def _verify(self, turn: Turn, intent: str | None, frames: list[FlowFrame], replies: TurnOutput) -> str | None:
         """One answer to the step-up; the verified customer's id when the code was right."""
         frame = frames.pop()
+        if intent in self._starters and self._hands_over(self._starters[intent].name):
+            self._start(self._starters[intent], turn, frames, replies)  # a person can help without the code
+            return None
         if intent == "cancel" or self.step_up is None:
             replies.append(Reply(text="OK, I won't check your identity now."))
             self._resume(turn, frames, replies)
@@ -238,7 +266,7 @@ class FlowEngine:
             if frame.step == END:
                 frames.pop()
                 if replies.handoff:
-                    _hand_over(replies.handoff, frames)
+                    self._hand_over(replies.handoff, frames)
                     return
                 self._resume(turn, frames, replies)
                 return
@@ -407,14 +435,6 @@ def check_references(flows: dict[str, Flow], operations: Operations) -> None:
                 raise FlowError(f"flow {flow.name!r}: step {step.id!r}: unknown choices {step.choices!r}")
             if isinstance(step, Collect) and step.type in ("card", "account", "transaction") and not step.choices:
                 raise FlowError(f"flow {flow.name!r}: step {step.id!r}: a {step.type} needs `choices`")
-
-
-def _hand_over(request: HandoffRequest, interrupted: list[FlowFrame]) -> None:
-    """A person takes over: the bot drops its task stack, and the agent learns the task that was interrupted."""
-    if interrupted and not request.slots:
-        task = interrupted[-1]
-        request.flow, request.slots = task.flow, task.slots
-    interrupted.clear()
 
 
 def _has(nlu: NluResult | None, entity: str) -> bool:

@@ -114,6 +114,7 @@ class DialogueState(BaseModel):
     handoff_request: HandoffRequest | None = None  # the bot could not finish: a colleague should take over
     sentiment: list[float] = Field(default_factory=list)  # the customer's last few message scores, oldest first
     nlu_failures: int = 0  # consecutive messages the NLU could not answer
+    last_task: str | None = None  # the last self-service flow started, for a later handoff's context
 
 
 class Conversation(BaseModel):

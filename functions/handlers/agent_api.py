@@ -55,7 +55,7 @@ def dependencies() -> AgentDependencies:
 def signed_in(authorization: str | None) -> AgentProfile:
     token = bearer(authorization)
     if token is None:
-        raise InvalidAgentToken("send `Authorization: Bearer <agent access token>`")
+        raise InvalidAgentToken("it is missing: send `Authorization: Bearer <token>`")
     deps = dependencies()
     identity = deps.tokens.verify(token)
     logger.append_keys(agent_id=identity.agent_id)

@@ -10,12 +10,16 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from core.errors import (
+    AgentSignInUnavailable,
     ConversationClosed,
     ConversationNotFound,
     CoreError,
+    HandoffNotFound,
+    InvalidAgentToken,
     InvalidAppToken,
     InvalidConversationToken,
     ServiceBusy,
+    UnknownAgent,
 )
 
 if TYPE_CHECKING:
@@ -28,7 +32,12 @@ _STATUS_OF: dict[type[CoreError], HTTPStatus] = {
     InvalidAppToken: HTTPStatus.UNAUTHORIZED,
     ConversationClosed: HTTPStatus.CONFLICT,
     ServiceBusy: HTTPStatus.SERVICE_UNAVAILABLE,
+    HandoffNotFound: HTTPStatus.NOT_FOUND,
+    InvalidAgentToken: HTTPStatus.UNAUTHORIZED,
+    UnknownAgent: HTTPStatus.FORBIDDEN,
+    AgentSignInUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
+# Everything else (a lost claim race, an illegal transition, an agent at capacity) is a 409 conflict.
 
 
 def unsupported_media_type(event: dict[str, Any]) -> dict[str, Any] | None:

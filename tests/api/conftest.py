@@ -15,6 +15,7 @@ from local.template import ROOT
 
 EVENTS = ROOT / "events"
 SAMPLE_CONVERSATION_ID = "3f0c6a52-4d1e-4c8a-9a57-2f9b1d6e8c10"
+SAMPLE_HANDOFF_ID = "5b7e2d1c-8f3a-4e6b-9c2d-1a0f3e4d5c6b"
 
 
 @dataclass
@@ -23,10 +24,14 @@ class ApiResponse:
     body: dict[str, Any]
 
 
-def load_event(name: str, conversation_id: str | None = None, authorization: str | None = None) -> dict[str, Any]:
+def load_event(
+    name: str, conversation_id: str | None = None, authorization: str | None = None, handoff_id: str | None = None
+) -> dict[str, Any]:
     event = json.loads((EVENTS / f"{name}.json").read_text())
     if conversation_id:
         event = json.loads(json.dumps(event).replace(SAMPLE_CONVERSATION_ID, conversation_id))
+    if handoff_id:
+        event = json.loads(json.dumps(event).replace(SAMPLE_HANDOFF_ID, handoff_id))
     if authorization is not None:
         event["headers"]["authorization"] = authorization
     return event

@@ -1,11 +1,8 @@
 """AgentTokenVerifier against user-pool keys served over HTTP, as Cognito (or the local run) serves them."""
 
-import json
 import socket
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
@@ -15,42 +12,9 @@ from jwt.algorithms import RSAAlgorithm
 from adapters.agent_tokens import AgentIdentity, AgentTokenVerifier
 from core.errors import AgentSignInUnavailable, InvalidAgentToken
 from local.agent_issuer import LOCAL_CLIENT_ID, LOCAL_POOL_ID, LocalAgentIssuer
+from tests.fakes import JwksEndpoint
 
 JWKS_PATH = "/.well-known/jwks.json"
-
-
-class JwksEndpoint:
-    """Serves whatever body a test puts at a path; anything else is a 404."""
-
-    def __init__(self) -> None:
-        self.bodies: dict[str, bytes] = {}
-        bodies = self.bodies
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                body = bodies.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def publish(self, issuer_url: str, jwks: dict) -> None:
-        self.bodies[issuer_url.removeprefix(self.url) + JWKS_PATH] = json.dumps(jwks).encode()
-
-    def shutdown(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture(scope="module")

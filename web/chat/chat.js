@@ -25,14 +25,14 @@
     return data;
   }
 
-  function bubble(role, text, extraClass) {
+  function bubble(role, text, extraClass, author) {
     const item = document.createElement("li");
     item.className = `msg msg--${role}${extraClass ? ` ${extraClass}` : ""}`;
     item.dataset.role = role;
     if (role === "agent") {
       const who = document.createElement("span");
       who.className = "msg__who";
-      who.textContent = "Colleague";
+      who.textContent = author || "Colleague";
       item.append(who);
     }
     item.append(document.createTextNode(text));
@@ -51,8 +51,12 @@
     }));
   }
 
-  function showStatus(value) {
+  function showStatus(value, queue) {
     status.textContent = STATUS_TEXT[value] || value;
+    if (value === "queued" && queue) {
+      const minutes = Math.max(1, Math.round(queue.estimated_wait_s / 60));
+      status.textContent = `You're number ${queue.position} in the queue · about ${minutes} min`;
+    }
     status.classList.remove("chat__error");
   }
 
@@ -68,11 +72,11 @@
         const page = await call("GET", `${API}/${session.id}/messages?after=${cursor}`);
         log.querySelectorAll(".msg--pending").forEach((item) => item.remove());
         for (const message of page.messages) {
-          bubble(message.role, message.text);
+          bubble(message.role, message.text, "", message.author);
           if (message.role !== "customer") showQuickReplies(message.quick_replies);
         }
         cursor = Number(page.cursor);
-        showStatus(page.status);
+        showStatus(page.status, page.queue);
       } finally {
         refreshing = null;
       }

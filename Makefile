@@ -16,7 +16,7 @@ NLU_PY := $(NLU_VENV)/bin/python
 UV := python3 -m uv
 NLU_MODEL := nlu/models/nlu.tar.gz
 
-.PHONY: run test test-fast lint train env browser lock clean bench-turn flows-validate
+.PHONY: run test test-fast lint train env browser lock clean bench-turn bench-handoff flows-validate
 
 run: env $(NLU_MODEL)
 	PYTHONPATH=functions:. $(PY) -m local
@@ -24,6 +24,10 @@ run: env $(NLU_MODEL)
 test: env browser flows-validate $(NLU_MODEL)
 	cd nlu && .venv/bin/python -m pytest
 	$(PY) -m pytest
+
+# From a handoff to an agent seeing it, and the claim race over HTTP (see benchmarks/handoff_latency.py).
+bench-handoff: env $(NLU_MODEL)
+	PYTHONPATH=functions:. $(PY) -m benchmarks.handoff_latency
 
 # Median bot-turn latency through the local stack (see benchmarks/turn_latency.py).
 bench-turn: env $(NLU_MODEL)

@@ -42,6 +42,7 @@ from core.tokens import new_conversation_token, token_matches
 
 # A quick-reply payload like "/check_balance" names the intent directly, as in Rasa.
 _INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,64})$")
+_CODE = re.compile(r"\d[\d -]{2,10}\d")
 # Racing turns on one conversation retry with full-jitter backoff: 12 tries wait about 1.5 s at worst,
 # then the caller gets ServiceBusy (503) and retries with the same client_message_id.
 _MAX_COMMIT_ATTEMPTS = 12
@@ -113,7 +114,7 @@ class Conversations:
             if conversation.status is ConversationStatus.CLOSED:
                 raise ConversationClosed(conversation_id)
             if not understood:
-                nlu, understood = self._understand(redacted), True
+                nlu, understood = self._understand(redacted, self._awaits_code(conversation)), True
             try:
                 return self._commit(conversation, text, self._as_shown(redacted, conversation), client_message_id, nlu)
             except DuplicateMessage:
@@ -130,16 +131,22 @@ class Conversations:
 
     def _as_shown(self, text: str, conversation: Conversation) -> str:
         """A quick-reply payload is stored as the button's title; a one-time code is never stored."""
-        frames = conversation.state.frames
-        if frames and frames[-1].get("flow") == VERIFY and frames[-1].get("step") == "code":
+        if self._awaits_code(conversation):
             return "[verification code]"
         match = _INTENT_PAYLOAD.match(text.strip())
         title = self.engine.title_of(match["intent"]) if match else None
         return title or text
 
-    def _understand(self, text: str) -> NluResult | None:
+    def _awaits_code(self, conversation: Conversation) -> bool:
+        frames = conversation.state.frames
+        return bool(frames) and frames[-1].get("flow") == VERIFY and frames[-1].get("step") == "code"
+
+    def _understand(self, text: str, awaiting_code: bool = False) -> NluResult | None:
         if match := _INTENT_PAYLOAD.match(text.strip()):
             return NluResult(intent=IntentScore(name=match["intent"], confidence=1.0))
+        if awaiting_code and _CODE.fullmatch(text.strip()):
+            # A one-time code is the answer to the question asked: it never leaves for the NLU function.
+            return NluResult(intent=IntentScore(name="inform", confidence=1.0))
         try:
             return self.nlu.parse(text)
         except NluUnavailable:

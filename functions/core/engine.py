@@ -31,6 +31,7 @@ MAX_FRAMES = 3
 MAX_STEPS_PER_TURN = 40
 YES = ("yes", "yeah", "yep", "y", "ok", "okay", "sure", "please do", "go ahead", "confirm")
 NO = ("no", "nope", "n", "don't", "do not")
+_ANSWERS = ("inform", "affirm", "deny")
 _AUTH_ORDER = [AuthLevel.ANONYMOUS, AuthLevel.IDENTIFIED, AuthLevel.VERIFIED]
 
 
@@ -116,7 +117,8 @@ class FlowEngine:
         state.handoff_request = replies.handoff or state.handoff_request
         state.turns += 1
         state.low_confidence_streak = 0
-        state.last_intent = intent or state.last_intent
+        if intent not in (None, *_ANSWERS):  # the last thing asked for, not a yes or a code
+            state.last_intent = intent
         return tuple(replies), state
 
     def _hand_over(self, request: HandoffRequest, interrupted: list[FlowFrame]) -> None:

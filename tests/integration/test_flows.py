@@ -261,6 +261,7 @@ def test_an_anonymous_customer_verifies_with_a_code_and_the_flow_goes_on(verifyi
     stored = [m.text for m in store.list_messages(chat.id, 0, 100)]
     assert code not in " ".join(stored) and "[verification code]" in stored
     assert "07700 900101" not in " ".join(stored)
+    assert code not in conversations.nlu.received  # the code never reaches the NLU function
 
 
 def test_an_unregistered_number_gets_the_same_answer_and_no_code(verifying):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import boto3
 import yaml
@@ -21,8 +21,13 @@ from adapters.demo_bank import DemoBank
 from adapters.dynamodb_codes import DynamoCodeStore
 from adapters.dynamodb_conversations import DynamoConversationStore
 from adapters.dynamodb_handoffs import DynamoHandoffStore
+from adapters.dynamodb_sms import DynamoPhoneDirectory, DynamoSmsReplies
+from adapters.end_user_messaging import EndUserMessagingSender
 from adapters.nlu_lambda import LambdaNluClient
 from adapters.sms_outbox import SmsOutbox
+from adapters.sqs_sms_queue import SqsSmsQueue
+from adapters.twilio_sms import TwilioSender, TwilioWebhookVerifier
+from channels.sms_service import SmsInbox, SmsNotifier, SmsSender, SmsService
 from core.agent_desk import AgentDesk
 from core.business_hours import BusinessCalendar
 from core.context_pack import ContextPackBuilder
@@ -52,8 +57,19 @@ class Settings(BaseSettings):
     app_token_secret_arn: str | None = None
     # Local development only: the documented signing key, used when no secret ARN is configured.
     app_token_secret: SecretStr | None = None
-    # Local development only: where one-time codes are "texted" (the SMS channel brings real providers).
+    # Local development only: where every SMS is "sent" (a JSON-lines file the SMS simulator reads).
     local_sms_outbox: Path | None = None
+    sms_provider: Literal["local", "twilio", "end_user_messaging"] = "local"
+    sms_queue_url: str = ""
+    sms_max_segments: int = 3
+    sms_twiml_wait_s: float = 4.0  # how long the Twilio webhook waits to answer with TwiML
+    idempotency_table: str = "IdempotencyTable"
+    # The URL Twilio signs: behind API Gateway the handler sees another host and stage, so it is configured.
+    public_base_url: str = ""
+    twilio_secret_arn: str | None = None  # JSON {"account_sid", "auth_token", "from_number"}
+    twilio_auth_token: SecretStr | None = None  # local run only: the simulator signs with it
+    sms_origination_identity: str = ""  # End User Messaging: phone number or pool id
+    sms_configuration_set: str | None = None
     confidence_threshold: float = 0.5
     max_low_confidence_turns: int = 2
     handoffs_table: str = "HandoffsTable"
@@ -81,6 +97,14 @@ def get_settings() -> Settings:
 class ChatDependencies:
     conversations: Conversations
     app_tokens: AppTokenVerifier
+
+
+@dataclass(frozen=True)
+class SmsDependencies:
+    queue: SqsSmsQueue
+    replies: DynamoSmsReplies
+    webhook: TwilioWebhookVerifier | None  # None when Twilio is not the provider
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -126,11 +150,34 @@ def _stores(settings: Settings, dynamodb: DynamoDBClient) -> tuple[DynamoConvers
     return conversations, DynamoHandoffStore(dynamodb, settings.handoffs_table, conversations)
 
 
-def build_chat_dependencies(settings: Settings) -> ChatDependencies:
+def _sms_sender(settings: Settings) -> SmsSender:
+    """The SMS provider is configuration; the core never knows which one sends."""
+    if settings.sms_provider == "twilio":
+        credentials = _twilio_credentials(settings)
+        return TwilioSender(credentials["account_sid"], credentials["auth_token"], credentials["from_number"])
+    if settings.sms_provider == "end_user_messaging":
+        client = boto3.client("pinpoint-sms-voice-v2")
+        return EndUserMessagingSender(client, settings.sms_origination_identity, settings.sms_configuration_set)
+    if settings.local_sms_outbox is None:
+        raise RuntimeError("Configure SMS_PROVIDER (twilio | end_user_messaging) or LOCAL_SMS_OUTBOX (local run)")
+    return SmsOutbox(settings.local_sms_outbox)
+
+
+def _twilio_credentials(settings: Settings) -> dict[str, str]:
+    if settings.twilio_secret_arn:
+        from aws_lambda_powertools.utilities import parameters
+
+        secret = parameters.get_secret(settings.twilio_secret_arn, transform="json", max_age=3600)
+        return {k: str(v) for k, v in dict(secret).items()}
+    if settings.twilio_auth_token:
+        return {"account_sid": "", "auth_token": settings.twilio_auth_token.get_secret_value(), "from_number": ""}
+    raise RuntimeError("Configure TWILIO_SECRET_ARN (cloud) or TWILIO_AUTH_TOKEN (local)")
+
+
+def _conversations(settings: Settings, dynamodb: DynamoDBClient, sender: SmsSender) -> tuple[Conversations, str]:
     nlu_config = Config(
         retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=settings.nlu_timeout_s
     )
-    dynamodb = _dynamodb()
     store, handoffs = _stores(settings, dynamodb)
     nlu = LambdaNluClient(boto3.client("lambda", config=nlu_config), settings.nlu_function_name)
     policy = DialoguePolicy(
@@ -138,19 +185,14 @@ def build_chat_dependencies(settings: Settings) -> ChatDependencies:
     )
     bank = DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)
     app_key = _app_token_key(settings)
-    step_up = None
-    if settings.local_sms_outbox:
-        code_key = hashlib.sha256(b"one-time-codes:" + app_key.encode()).digest()
-        verifier = Verifier(
-            DynamoCodeStore(dynamodb, settings.conversations_table), SmsOutbox(settings.local_sms_outbox), code_key
-        )
-        step_up = StepUp(verifier, bank)
+    code_key = hashlib.sha256(b"one-time-codes:" + app_key.encode()).digest()
+    verifier = Verifier(DynamoCodeStore(dynamodb, settings.conversations_table), sender, code_key)
     engine = FlowEngine(
         flows=load_flow_files(),
         catalogue=load_catalogue(),
         operations=Operations(bank),
         policy=policy,
-        step_up=step_up,
+        step_up=StepUp(verifier, bank),
     )
     intake = HandoffIntake(
         store=handoffs,
@@ -158,8 +200,41 @@ def build_chat_dependencies(settings: Settings) -> ChatDependencies:
         calendar=settings.business_calendar,
         seconds_per_position=settings.queue_seconds_per_position,
     )
-    conversations = Conversations(store=store, nlu=nlu, engine=engine, intake=intake)
+    return Conversations(store=store, nlu=nlu, engine=engine, intake=intake), app_key
+
+
+def build_chat_dependencies(settings: Settings) -> ChatDependencies:
+    conversations, app_key = _conversations(settings, _dynamodb(), _sms_sender(settings))
     return ChatDependencies(conversations=conversations, app_tokens=AppTokenVerifier(app_key))
+
+
+def _sms_service(settings: Settings, dynamodb: DynamoDBClient, conversations: Conversations) -> SmsService:
+    bank = DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)
+    directory = DynamoPhoneDirectory(dynamodb, settings.conversations_table)
+    return SmsService(conversations, directory, bank, max_segments=settings.sms_max_segments)
+
+
+def _twilio_is_provider(settings: Settings) -> bool:
+    return settings.sms_provider == "twilio" or (settings.sms_provider == "local" and bool(settings.twilio_auth_token))
+
+
+def build_sms_dependencies(settings: Settings) -> SmsDependencies:
+    """The SMS edges (Twilio webhook, End User Messaging via SNS): verify, enqueue in order, hand over replies."""
+    dynamodb = _dynamodb()
+    replies = DynamoSmsReplies(dynamodb, settings.conversations_table)
+    twilio = _twilio_is_provider(settings)
+    webhook = TwilioWebhookVerifier(_twilio_credentials(settings)["auth_token"]) if twilio else None
+    queue = SqsSmsQueue(boto3.client("sqs"), settings.sms_queue_url)
+    return SmsDependencies(queue=queue, replies=replies, webhook=webhook, settings=settings)
+
+
+def build_sms_inbox(settings: Settings) -> SmsInbox:
+    """The SMS processor: answers each text with the same core as web and app, and delivers the answer once."""
+    dynamodb = _dynamodb()
+    sender = _sms_sender(settings)
+    conversations, _ = _conversations(settings, dynamodb, sender)
+    replies = DynamoSmsReplies(dynamodb, settings.conversations_table) if _twilio_is_provider(settings) else None
+    return SmsInbox(_sms_service(settings, dynamodb, conversations), sender, replies)
 
 
 def build_agent_dependencies(settings: Settings) -> AgentDependencies:
@@ -167,11 +242,13 @@ def build_agent_dependencies(settings: Settings) -> AgentDependencies:
         raise RuntimeError("Configure AGENT_TOKEN_ISSUER and AGENT_CLIENT_ID (the agents' user pool)")
     dynamodb = _dynamodb()
     store, handoffs = _stores(settings, dynamodb)
+    directory = DynamoPhoneDirectory(dynamodb, settings.conversations_table)
     desk = AgentDesk(
         handoffs=handoffs,
         conversations=store,
         lease=timedelta(seconds=settings.agent_lease_s),
         max_wait=timedelta(seconds=settings.handoff_max_wait_s),
+        notify=SmsNotifier(directory, _sms_sender(settings), settings.sms_max_segments),
     )
     bank = DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)
     titles = {name: flow.description for name, flow in load_flow_files().items()}

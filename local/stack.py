@@ -25,6 +25,8 @@ from local.agent_issuer import DEMO_AGENTS, LOCAL_CLIENT_ID, LOCAL_POOL_ID, Loca
 from local.dynamodb import DynamoDBEndpoint
 from local.functions import FunctionPool
 from local.gateway import Gateway, LocalRoute
+from local.queues import QueuePoller, create_queues
+from local.sms_simulator import LOCAL_TWILIO_AUTH_TOKEN, SmsSimulator
 from local.tables import create_tables
 from local.template import ROOT, Template
 
@@ -94,6 +96,15 @@ class LocalStack:
         create_tables(dynamodb)
         seed_demo_bank(dynamodb, "DemoBankTable", datetime.now(UTC))
         seed_demo_agents(dynamodb, self.agent_issuer)
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=self.dynamodb_endpoint,  # the embedded moto server answers every service
+            region_name=self.config.region,
+            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+        )
+        queues = create_queues(sqs, self.template)
+        environment |= {"AWS_ENDPOINT_URL_SQS": self.dynamodb_endpoint, "SMS_QUEUE_URL": queues["SmsInboundQueue"]}
         self.nlu_endpoint = self._start_nlu()
         environment["AWS_ENDPOINT_URL_LAMBDA"] = self.nlu_endpoint
         for name, function in self.template.zip_functions().items():
@@ -106,6 +117,9 @@ class LocalStack:
         self._exit.callback(gateway.shutdown)
         for name, period in self.template.schedules().items():
             self._start_schedule(pools[name], period * self.config.schedule_speedup)
+        for name, queue in self.template.queue_consumers().items():
+            poller = QueuePoller(sqs, queues[queue], pools[name].invoke).start()
+            self._exit.callback(poller.stop)
 
     def _start_schedule(self, pool: FunctionPool, period_s: float) -> None:
         """EventBridge Scheduler, locally: invoke the function every period until the stack stops."""
@@ -133,6 +147,7 @@ class LocalStack:
                 200,
                 {"cognito_endpoint": "/local/cognito/", "client_id": LOCAL_CLIENT_ID},
             ),
+            **SmsSimulator(self.url, self.sms_outbox).routes(),
         }
 
     @property
@@ -153,6 +168,9 @@ class LocalStack:
             "APP_TOKEN_SECRET": LOCAL_APP_TOKEN_SECRET,
             "POWERTOOLS_TRACE_DISABLED": "true",
             "LOCAL_SMS_OUTBOX": str(self.sms_outbox),
+            "SMS_PROVIDER": "local",
+            "TWILIO_AUTH_TOKEN": LOCAL_TWILIO_AUTH_TOKEN,
+            "PUBLIC_BASE_URL": self.url,  # what the simulator signs, as Twilio signs the public URL
             "AGENT_TOKEN_ISSUER": self.agent_issuer.issuer,
             "AGENT_CLIENT_ID": LOCAL_CLIENT_ID,
             # Agents are "always at work" locally, so the demo reaches one at any hour (tests set other calendars).
@@ -170,13 +188,12 @@ class LocalStack:
             "paths": {},
             "components": {"schemas": {}},
         }
-        schedules = self.template.schedules()
-        for name, function in self.template.zip_functions().items():
-            if name in schedules:
-                continue
+        for function in self.template.zip_functions().values():
             if str(function.code_dir) not in sys.path:
                 sys.path.insert(0, str(function.code_dir))
-            app = importlib.import_module(function.module).app
+            app = getattr(importlib.import_module(function.module), "app", None)
+            if app is None:  # functions fed by queues, topics and schedules have no routes
+                continue
             part = json.loads(app.get_openapi_json_schema())
             document["paths"].update(part.get("paths", {}))
             document["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))

@@ -78,6 +78,18 @@ class Template:
         # Literal segments win over placeholders, as in API Gateway.
         return sorted(routes, key=lambda r: (r.path.count("{"), -len(r.path)))
 
+    def queues(self) -> dict[str, dict[str, Any]]:
+        return {name: r.get("Properties") or {} for name, r in self.resources("AWS::SQS::Queue").items()}
+
+    def queue_consumers(self) -> dict[str, str]:
+        """Functions fed by an SQS queue: function -> the queue's logical id."""
+        consumers = {}
+        for name, function in self.resources("AWS::Serverless::Function").items():
+            for event in (function["Properties"].get("Events") or {}).values():
+                if event["Type"] == "SQS":
+                    consumers[name] = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+        return consumers
+
     def schedules(self) -> dict[str, int]:
         """Functions run on a schedule, with their period in seconds (only `rate(...)` expressions)."""
         periods = {}

@@ -48,7 +48,9 @@ def fake_nlu() -> Iterator[FakeNluEndpoint]:
 
 
 @pytest.fixture(scope="session")
-def function_environment(dynamodb_endpoint: str, fake_nlu: FakeNluEndpoint) -> Iterator[dict[str, str]]:
+def function_environment(
+    dynamodb_endpoint: str, fake_nlu: FakeNluEndpoint, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     """The environment a deployed function gets, pointed at the local endpoints."""
     environment = {
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
@@ -64,6 +66,8 @@ def function_environment(dynamodb_endpoint: str, fake_nlu: FakeNluEndpoint) -> I
         "POWERTOOLS_METRICS_NAMESPACE": "ContactCentre",
         # Agents always at work, so tests don't depend on the time of day (after-hours has its own tests).
         "BUSINESS_CALENDAR": ALWAYS_OPEN,
+        "SMS_PROVIDER": "local",
+        "LOCAL_SMS_OUTBOX": str(tmp_path_factory.mktemp("sms") / "outbox.jsonl"),
     }
     saved = {key: os.environ.get(key) for key in environment}
     os.environ.update(environment)

@@ -181,8 +181,9 @@ class RecordingSms:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str) -> str:
         self.sent.append((phone, text))
+        return f"SM{len(self.sent):032x}"
 
     def last_code(self, phone: str) -> str:
         return re.findall(r"\b(\d{6})\b", next(t for p, t in reversed(self.sent) if p == phone))[0]

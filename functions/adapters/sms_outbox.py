@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,10 @@ class SmsOutbox:
     def __init__(self, path: Path) -> None:
         self._path = path
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str) -> str:
+        message_id = f"LOCAL{uuid.uuid4().hex}"
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"to": phone, "text": text, "at": datetime.now(UTC).isoformat()})
+        line = json.dumps({"id": message_id, "to": phone, "text": text, "at": datetime.now(UTC).isoformat()})
         with self._path.open("a") as outbox:
             outbox.write(line + "\n")
+        return message_id

@@ -26,7 +26,7 @@ from core.errors import (
 )
 from core.handoff import AgentProfile, Handoff, HandoffChange, HandoffStatus, Skill, TransferNote
 from core.handoff_intake import WAITING_CHOICES
-from core.models import Conversation, ConversationStatus, DialogueState, Message, QuickReply, Role, TurnOutcome
+from core.models import Channel, Conversation, ConversationStatus, DialogueState, Message, QuickReply, Role, TurnOutcome
 from core.ports import ConversationStore, HandoffStore
 from core.redaction import redact_pii
 
@@ -54,6 +54,8 @@ class AgentDesk:
     sleep: Callable[[float], None] = time.sleep
     # the sweeper's view of which skills exist
     skills: tuple[Skill, ...] = field(default=tuple(Skill))
+    # delivers messages to channels without a feed the customer polls (SMS); None: web and app only
+    notify: Callable[[Channel, str | None, tuple[Message, ...]], None] | None = None
 
     def agent(self, agent_id: str) -> AgentProfile:
         profile = self.handoffs.agent(agent_id)
@@ -205,11 +207,14 @@ class AgentDesk:
             planned = change(handoff, conversation, self.clock())
             try:
                 self.handoffs.apply(planned)
-                return planned.after
             except HandoffChanged as error:
                 raise lost() from error
             except ConcurrentUpdate:  # the customer wrote meanwhile: the handoff is unchanged, so try again
                 self.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))
+                continue
+            if self.notify and planned.messages:  # SMS customers get what the web chat shows in its feed
+                self.notify(conversation.channel, conversation.phone, planned.messages)
+            return planned.after
         raise ServiceBusy("This conversation")
 
     def _try(self, handoff_id: str, change: Callable[[Handoff, Conversation, datetime], HandoffChange]) -> int:

@@ -77,7 +77,10 @@ class Conversations:
     clock: Callable[[], datetime] = _now
     sleep: Callable[[float], None] = time.sleep
 
-    def start(self, channel: Channel, locale: str, customer: Customer | None) -> StartedConversation:
+    def start(
+        self, channel: Channel, locale: str, customer: Customer | None, phone: str | None = None
+    ) -> StartedConversation:
+        """A new conversation; SMS conversations start silently (the customer's first text gets the answer)."""
         token, token_hash = new_conversation_token()
         now = self.clock()
         conversation = Conversation(
@@ -87,8 +90,9 @@ class Conversations:
             locale=locale,
             customer=customer,
             created_at=now,
+            phone=phone,
         )
-        replies = self.engine.catalogue.welcome
+        replies = () if channel is Channel.SMS else self.engine.catalogue.welcome
         messages = _bot_messages(replies, first_seq=1, now=now)
         conversation.last_seq = len(messages)
         self.store.create(conversation, messages)
@@ -104,7 +108,22 @@ class Conversations:
 
     def handle_message(self, conversation_id: str, token: str | None, text: str, client_message_id: str) -> TurnOutcome:
         """Store the customer's message and the bot's answer once, whatever retries or races happen."""
-        conversation = self.authorize(conversation_id, token)
+        return self._handle(lambda: self.authorize(conversation_id, token), text, client_message_id)
+
+    def handle_trusted_message(self, conversation_id: str, text: str, client_message_id: str) -> TurnOutcome:
+        """A message whose channel already proved its origin (a signed SMS webhook): no conversation token."""
+
+        def load() -> Conversation:
+            conversation = self.store.get(conversation_id)
+            if conversation is None:
+                raise ConversationNotFound(conversation_id)
+            return conversation
+
+        return self._handle(load, text, client_message_id)
+
+    def _handle(self, load: Callable[[], Conversation], text: str, client_message_id: str) -> TurnOutcome:
+        conversation = load()
+        conversation_id = conversation.conversation_id
         redacted = redact_pii(text)
         nlu: NluResult | None = None
         understood = False
@@ -121,7 +140,7 @@ class Conversations:
                 return self.store.find_receipt(conversation_id, client_message_id) or _gone(conversation_id)
             except ConcurrentUpdate:
                 self.sleep(random.uniform(0, min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2**attempt)))
-                conversation = self.authorize(conversation_id, token)
+                conversation = load()
         raise ServiceBusy("This conversation")
 
     def transcript(self, conversation_id: str, token: str | None, after_seq: int, limit: int) -> Transcript:

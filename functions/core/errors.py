@@ -103,3 +103,18 @@ class AgentAtCapacity(CoreError):
 class UnknownAgent(CoreError):
     def __init__(self, agent_id: str) -> None:
         super().__init__(f"Agent {agent_id} has no agent profile; ask a supervisor to add one")
+
+
+class SmsRecipientOptedOut(CoreError):
+    """The number answered STOP (or its carrier says so): nothing more may be texted to it until it opts back in."""
+
+    def __init__(self, phone: str) -> None:
+        super().__init__("The recipient has opted out of text messages")
+        self.phone = phone
+
+
+class SmsRejected(CoreError):
+    """The SMS provider refused this message for good (an invalid number, a blocked destination …): no retry."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The SMS provider rejected the message: {reason}")

@@ -45,7 +45,7 @@ class CodeStore(Protocol):
 
 
 class SmsSender(Protocol):
-    def send(self, phone: str, text: str) -> None: ...
+    def send(self, phone: str, text: str) -> str: ...
 
 
 class CheckResult(StrEnum):

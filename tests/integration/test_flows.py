@@ -347,3 +347,18 @@ def test_a_customers_conversations_on_every_channel_are_listed_newest_first(veri
     recent = store.recent_for_customer("C-1006")
     assert [(r.channel.value, r.conversation_id) for r in recent[:2]] == [("web", web.id), ("app", app.id)]
     assert recent[0].last_intent == "check_balance"
+
+
+def test_a_dispute_above_the_review_limit_goes_to_a_person_as_a_business_rule(conversations):
+    chat = chat_as(conversations, "C-1003")
+    chat.say("I don't recognise a payment")
+    vat = next(title for title in chat.buttons if "HMRC VAT" in title)  # £1,920.00, above the £500 limit
+    chat.say(vat.split(".")[0])
+    assert "looked at by a colleague" in chat.say("I never made it")
+    handoff = _handoff(conversations, chat)
+    assert (handoff.reason, handoff.skill, handoff.context.flow) == (
+        "business_rule",
+        "payments_disputes",
+        "dispute_transaction",
+    )
+    assert handoff.context.slots["transaction"]["merchant"] == "HMRC VAT"

@@ -50,9 +50,10 @@ def test_every_route_is_served_by_a_handler_that_declares_it(route):
 def test_every_handler_route_is_declared_in_the_template():
     declared = {(r.function, r.method, r.path) for r in TEMPLATE.routes()}
     for name, function in TEMPLATE.zip_functions().items():
-        if name in TEMPLATE.schedules():
+        module = importlib.import_module(function.module)
+        if not hasattr(module, "app"):  # scheduled, SNS and SQS functions have no routes
             continue
-        paths = importlib.import_module(function.module).app.get_openapi_schema().paths
+        paths = module.app.get_openapi_schema().paths
         for path, item in paths.items():
             for method in ("get", "post", "put", "delete"):
                 if getattr(item, method) is not None:

@@ -1,0 +1,93 @@
+"""SMS state in the conversations table: each phone number's record, and the hand-over of replies
+between the processor and the Twilio webhook that may still answer with TwiML.
+
+Keys:
+    PHONE#<e164> / SMS           the number's current conversation, last options, consent (opt-out)
+    SMSREPLY#<provider id> / OUT  the reply to one inbound message: `ready` (computed), then taken as
+                                  `twiml` by the waiting webhook, or `api` when the webhook gave up waiting
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from adapters.dynamodb_errors import call
+from adapters.dynamodb_items import from_item, to_item
+from channels.sms_service import PhoneRecord
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+REPLY_RETENTION = timedelta(days=2)
+
+
+class DynamoPhoneDirectory:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, phone: str) -> PhoneRecord | None:
+        key = {"pk": {"S": f"PHONE#{phone}"}, "sk": {"S": "SMS"}}
+        item = call("The phone directory", self._client.get_item, TableName=self._table, Key=key, ConsistentRead=True)
+        return PhoneRecord.model_validate(from_item(item["Item"])) if "Item" in item else None
+
+    def save(self, record: PhoneRecord) -> None:
+        item = to_item(record, pk=f"PHONE#{record.phone}", sk="SMS")
+        call("The phone directory", self._client.put_item, TableName=self._table, Item=item)
+
+
+class DynamoSmsReplies:
+    """Exactly one of the processor (Messages API) and the webhook (TwiML) delivers each reply."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _key(self, provider_id: str) -> dict[str, Any]:
+        return {"pk": {"S": f"SMSREPLY#{provider_id}"}, "sk": {"S": "OUT"}}
+
+    def offer(self, provider_id: str, texts: list[str], now: datetime) -> bool:
+        """The processor leaves the reply for the webhook; False if the webhook already stopped waiting."""
+        item = {
+            **self._key(provider_id),
+            "state": {"S": "ready"},
+            "texts": {"L": [{"S": t} for t in texts]},
+            "expires_at": {"N": str(int((now + REPLY_RETENTION).timestamp()))},
+        }
+        return self._put_if_absent(item)
+
+    def take(self, provider_id: str) -> list[str] | None:
+        """The webhook takes a ready reply to answer with TwiML; None if it isn't ready (or was taken)."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=self._key(provider_id),
+                UpdateExpression="SET #state = :twiml",
+                ConditionExpression="#state = :ready",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":twiml": {"S": "twiml"}, ":ready": {"S": "ready"}},
+                ReturnValues="ALL_NEW",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return None
+        return [str(t) for t in from_item(response["Attributes"])["texts"]]
+
+    def give_up(self, provider_id: str, now: datetime) -> list[str] | None:
+        """The webhook stops waiting: the processor will send by API. If the reply became ready at this
+        very moment, the webhook takes it after all (returned)."""
+        item = {
+            **self._key(provider_id),
+            "state": {"S": "api"},
+            "expires_at": {"N": str(int((now + REPLY_RETENTION).timestamp()))},
+        }
+        return None if self._put_if_absent(item) else self.take(provider_id)
+
+    def _put_if_absent(self, item: dict[str, Any]) -> bool:
+        try:
+            self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True

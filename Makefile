@@ -16,7 +16,7 @@ NLU_PY := $(NLU_VENV)/bin/python
 UV := python3 -m uv
 NLU_MODEL := nlu/models/nlu.tar.gz
 
-.PHONY: run test test-fast lint train env browser lock clean bench-turn bench-handoff flows-validate
+.PHONY: run test test-fast lint train env browser lock clean bench-turn bench-handoff bench-sms flows-validate
 
 run: env $(NLU_MODEL)
 	PYTHONPATH=functions:. $(PY) -m local
@@ -28,6 +28,10 @@ test: env browser flows-validate $(NLU_MODEL)
 # From a handoff to an agent seeing it, and the claim race over HTTP (see benchmarks/handoff_latency.py).
 bench-handoff: env $(NLU_MODEL)
 	PYTHONPATH=functions:. $(PY) -m benchmarks.handoff_latency
+
+# Texts through the signed webhook, the ordered queue and the processor (see benchmarks/sms_latency.py).
+bench-sms: env $(NLU_MODEL)
+	PYTHONPATH=functions:. $(PY) -m benchmarks.sms_latency
 
 # Median bot-turn latency through the local stack (see benchmarks/turn_latency.py).
 bench-turn: env $(NLU_MODEL)

@@ -248,6 +248,7 @@ def build_agent_dependencies(settings: Settings) -> AgentDependencies:
         conversations=store,
         lease=timedelta(seconds=settings.agent_lease_s),
         max_wait=timedelta(seconds=settings.handoff_max_wait_s),
+        seconds_per_position=settings.queue_seconds_per_position,
         notify=SmsNotifier(directory, _sms_sender(settings), settings.sms_max_segments),
     )
     bank = DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)

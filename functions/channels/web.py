@@ -23,9 +23,17 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PreviousConversation(WireModel):
+    conversation_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class StartConversationRequest(WireModel):
     channel: Literal["web", "app"]
     locale: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    previous: PreviousConversation | None = Field(
+        default=None, description="Web: the browser's last conversation; a recent verification there carries over"
+    )
 
 
 class PostMessageRequest(WireModel):

@@ -24,7 +24,16 @@ from core.errors import (
     ServiceBusy,
     UnknownAgent,
 )
-from core.handoff import AgentProfile, Handoff, HandoffChange, HandoffStatus, Skill, TransferNote
+from core.handoff import (
+    AgentProfile,
+    Handoff,
+    HandoffChange,
+    HandoffStatus,
+    Skill,
+    TransferNote,
+    describe_wait,
+    estimate_wait,
+)
 from core.handoff_intake import WAITING_CHOICES
 from core.models import Channel, Conversation, ConversationStatus, DialogueState, Message, QuickReply, Role, TurnOutcome
 from core.ports import ConversationStore, HandoffStore
@@ -42,6 +51,7 @@ def _now() -> datetime:
 class SweepReport:
     leases_expired: int
     callbacks_offered: int
+    positions_texted: int = 0
 
 
 @dataclass
@@ -50,6 +60,8 @@ class AgentDesk:
     conversations: ConversationStore
     lease: timedelta = timedelta(minutes=5)  # an agent silent this long loses the claim
     max_wait: timedelta = timedelta(minutes=10)  # then the waiting customer is offered a callback
+    sms_position_every: timedelta = timedelta(minutes=5)  # throttles queue-position texts
+    seconds_per_position: int = 180
     clock: Callable[[], datetime] = _now
     sleep: Callable[[float], None] = time.sleep
     # the sweeper's view of which skills exist
@@ -152,14 +164,30 @@ class AgentDesk:
         """Expired claims go back to the queue (ahead of newer handoffs: they keep their enqueue time),
         and customers waiting past the limit are offered a callback. Run every minute by a schedule."""
         now = self.clock()
-        expired = offered = 0
+        expired = offered = noticed = 0
         for skill in self.skills:
             for handoff in self.handoffs.claims_expiring_before(skill, now, QUEUE_PAGE):
                 expired += self._try(handoff.handoff_id, self._expire_lease)
             for handoff in self.handoffs.waiting(skill, QUEUE_PAGE):
                 if not handoff.callback_offered and now - handoff.enqueued_at >= self.max_wait:
                     offered += self._try(handoff.handoff_id, self._offer_callback)
-        return SweepReport(leases_expired=expired, callbacks_offered=offered)
+                elif handoff.channel is Channel.SMS and self._position_due(handoff, now):
+                    noticed += self._try(handoff.handoff_id, self._text_position)
+        return SweepReport(leases_expired=expired, callbacks_offered=offered, positions_texted=noticed)
+
+    def _position_due(self, handoff: Handoff, now: datetime) -> bool:
+        """SMS customers can't watch a status line: they get their place by text, at most every few minutes."""
+        return handoff.noticed_at is None or now - handoff.noticed_at >= self.sms_position_every
+
+    def _text_position(self, handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
+        position = self.handoffs.waiting_ahead(handoff) + 1
+        if handoff.status is not HandoffStatus.WAITING or position == handoff.noticed_position:
+            raise HandoffChanged(handoff.handoff_id)  # nothing new to say
+        noticed = handoff.model_copy(
+            update={"noticed_position": position, "noticed_at": now, "version": handoff.version + 1}
+        )
+        text = describe_wait(estimate_wait(position, self.seconds_per_position))
+        return _with_conversation(handoff, noticed, conversation, ConversationStatus.QUEUED, text, now, ())
 
     # --- transitions ------------------------------------------------------------------------------
     def _close(self, agent: AgentProfile, handoff_id: str, status: HandoffStatus, disposition: str) -> Handoff:

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from core.engine import VERIFY, FlowEngine, Turn
 from core.errors import (
@@ -76,6 +76,7 @@ class Conversations:
     intake: HandoffIntake
     clock: Callable[[], datetime] = _now
     sleep: Callable[[float], None] = time.sleep
+    verified_session: timedelta = timedelta(minutes=30)  # how long a web verification carries to a new chat
 
     def start(
         self, channel: Channel, locale: str, customer: Customer | None, phone: str | None = None
@@ -97,6 +98,16 @@ class Conversations:
         conversation.last_seq = len(messages)
         self.store.create(conversation, messages)
         return StartedConversation(conversation, token, replies)
+
+    def recognise(self, conversation_id: str, token: str) -> Customer | None:
+        """A returning web visitor who proved who they are in a recent conversation (whose token their browser
+        kept) is recognised as that customer in the next one; anything else starts anonymous."""
+        try:
+            previous = self.authorize(conversation_id, token)
+        except (ConversationNotFound, InvalidConversationToken):
+            return None
+        recent = previous.verified_at is not None and self.clock() - previous.verified_at <= self.verified_session
+        return previous.customer if recent and previous.customer else None
 
     def authorize(self, conversation_id: str, token: str | None) -> Conversation:
         conversation = self.store.get(conversation_id)
@@ -226,11 +237,12 @@ class Conversations:
         )
         replies, state = self.engine.respond(turn, conversation.state)
         customer = conversation.customer
+        verified_at = conversation.verified_at
         if state.verified_customer_id:  # the step-up succeeded: this conversation is now the customer's
             customer = Customer(customer_id=state.verified_customer_id, auth_level=AuthLevel.VERIFIED)
-            state = state.model_copy(update={"verified_customer_id": None})
+            state, verified_at = state.model_copy(update={"verified_customer_id": None}), now
         request = state.handoff_request
-        current = conversation.model_copy(update={"state": state, "customer": customer})
+        current = conversation.model_copy(update={"state": state, "customer": customer, "verified_at": verified_at})
         if request is None:
             return replies, current, None
         if request.reason == HandoffReason.CUSTOMER_ASKED and conversation.state.low_confidence_streak >= (

@@ -156,6 +156,8 @@ class Handoff(BaseModel):
     claimed_at: datetime | None = None
     lease_expires_at: datetime | None = None
     callback_offered: bool = False
+    noticed_position: int | None = None  # SMS: the queue position last texted to the customer, and when
+    noticed_at: datetime | None = None
     disposition: str | None = None
     closed_at: datetime | None = None
     notes: list[TransferNote] = Field(default_factory=list)

@@ -129,6 +129,7 @@ class Conversation(BaseModel):
     version: int = 0
     state: DialogueState = Field(default_factory=DialogueState)
     handoff_id: str | None = None  # the open handoff while status is queued or agent
+    verified_at: datetime | None = None  # when the customer proved who they are in this conversation
     phone: str | None = None  # SMS: the customer's number (identifies, does not prove)
 
 

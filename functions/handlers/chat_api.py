@@ -61,6 +61,8 @@ def start_conversation(
         if app_token is None:
             raise InvalidAppToken("app conversations need `Authorization: Bearer <app token>`")
         customer = deps.app_tokens.verify(app_token)
+    elif request.previous:
+        customer = deps.conversations.recognise(request.previous.conversation_id, request.previous.token)
     started = deps.conversations.start(Channel(request.channel), request.locale, customer)
     logger.append_keys(conversation_id=started.conversation.conversation_id)
     metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)

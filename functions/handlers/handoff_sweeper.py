@@ -22,5 +22,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     report = dependencies().desk.sweep()
     metrics.add_metric(name="LeasesExpired", unit=MetricUnit.Count, value=report.leases_expired)
     metrics.add_metric(name="CallbacksOffered", unit=MetricUnit.Count, value=report.callbacks_offered)
-    logger.info("swept", extra={"leases_expired": report.leases_expired, "callbacks_offered": report.callbacks_offered})
-    return {"leases_expired": report.leases_expired, "callbacks_offered": report.callbacks_offered}
+    metrics.add_metric(name="QueuePositionsTexted", unit=MetricUnit.Count, value=report.positions_texted)
+    summary = {
+        "leases_expired": report.leases_expired,
+        "callbacks_offered": report.callbacks_offered,
+        "positions_texted": report.positions_texted,
+    }
+    logger.info("swept", extra=summary)
+    return summary

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -59,3 +61,31 @@ def test_each_flow_completes_through_the_chat_api(chat_api, demo_bank, flow):
         reply = response.body
     assert DONE[flow] in " ".join(r["text"] for r in reply["replies"])
     assert reply["status"] == "bot"
+
+
+def test_a_web_visitor_who_verified_is_recognised_in_their_next_chat(chat_api, demo_bank, function_environment):
+    def start(body: dict) -> dict:
+        event = load_event("chat_start_web_conversation")
+        event["body"] = json.dumps(body)
+        started = chat_api(event)
+        assert started.status == 201, started.body
+        return started.body
+
+    def say(conversation: dict, text: str) -> str:
+        event = load_event("chat_post_message", conversation["conversation_id"], f"Bearer {conversation['token']}")
+        event["body"] = json.dumps({"text": text, "client_message_id": str(uuid.uuid4())})
+        answer = chat_api(event)
+        assert answer.status == 200, answer.body
+        return " ".join(r["text"] for r in answer.body["replies"])
+
+    first = start({"channel": "web"})
+    assert "mobile number" in say(first, "what's my balance")
+    say(first, "07700 900110")
+    outbox = Path(function_environment["LOCAL_SMS_OUTBOX"]).read_text().splitlines()
+    code = re.findall(r"\b(\d{6})\b", json.loads(outbox[-1])["text"])[0]
+    assert "Here are your balances" in say(first, code)
+    previous = {"conversation_id": first["conversation_id"], "token": first["token"]}
+    again = start({"channel": "web", "previous": previous})
+    assert "Here are your balances" in say(again, "what's my balance")  # no second code
+    stranger = start({"channel": "web", "previous": {**previous, "token": "someone-elses-guess"}})
+    assert "mobile number" in say(stranger, "what's my balance")

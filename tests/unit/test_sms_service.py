@@ -180,3 +180,26 @@ def test_an_agent_reply_reaches_an_sms_customer_unless_they_opted_out(service, s
     sent = len(sms.sent)
     desk.send(agent, conversation.handoff_id, "Are you still there?", "r2")
     assert len(sms.sent) == sent  # nothing more to an opted-out number, agent replies included
+
+
+def test_a_waiting_sms_customer_gets_their_place_by_text_at_most_every_five_minutes(service, store, directory):
+    sms = RecordingSms()
+    clock = [datetime.now(UTC)]  # the conversations enqueue on the real clock
+    desk = AgentDesk(handoffs=store.handoffs, conversations=store, notify=SmsNotifier(directory, sms),
+                     clock=lambda: clock[0])  # fmt: skip
+    first, second = Phone(service), Phone(service, "+447700900102")
+    first.text("I want to talk to a person")
+    second.text("I want to talk to a person")
+    assert desk.sweep().positions_texted == 2
+    assert sms.sent[-1] == ("+447700900102", "You're number 2 in the queue; the wait is about 6 minutes.")
+    clock[0] += timedelta(minutes=1)
+    assert desk.sweep().positions_texted == 0  # throttled
+    store.handoffs.add_agent(
+        AgentProfile(agent_id="a1", username="a1", name="Dana Fox", skills=tuple(Skill), capacity=2)
+    )
+    desk.claim(desk.agent("a1"), store.conversations[next(iter(store.conversations))].handoff_id)
+    clock[0] += timedelta(minutes=5)
+    assert desk.sweep().positions_texted == 1
+    assert sms.sent[-1] == ("+447700900102", "You're next in the queue; the wait is about 3 minutes.")
+    clock[0] += timedelta(minutes=5)
+    assert desk.sweep().positions_texted == 0  # nothing new to say

@@ -10,6 +10,7 @@
   const $ = (id) => document.getElementById(id);
   const log = $("log"), quick = $("quick"), form = $("form"), input = $("text"), send = $("send"), status = $("status");
   const storageKey = `chat-session${location.search}`;
+  const LAST_KEY = "chat-last-web-conversation";
   let session = JSON.parse(sessionStorage.getItem(storageKey) || "null");
   let cursor = 0;
   let refreshing = null;
@@ -118,7 +119,12 @@
   // token the mobile app's login would. Without it the chat is the anonymous web channel.
   async function startConversation() {
     const customer = new URLSearchParams(location.search).get("as");
-    if (!customer) return call("POST", API, { channel: "web" });
+    if (!customer) {
+      // A visitor who verified here in the last 30 minutes stays verified in a new chat (the server decides).
+      const last = JSON.parse(localStorage.getItem(LAST_KEY) || "null");
+      const previous = last ? { conversation_id: last.id, token: last.token } : undefined;
+      return call("POST", API, previous ? { channel: "web", previous } : { channel: "web" });
+    }
     const login = await fetch(`/local/app-token?customer=${encodeURIComponent(customer)}`).then((r) => r.json());
     if (!login.token) throw new Error(login.message || "demo sign-in failed");
     const response = await fetch(API, {
@@ -143,6 +149,7 @@
       const started = await startConversation();
       session = { id: started.conversation_id, token: started.token };
       sessionStorage.setItem(storageKey, JSON.stringify(session));
+      if (!location.search.includes("as=")) localStorage.setItem(LAST_KEY, JSON.stringify(session));
       await refresh();
     }
     input.disabled = false;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -21,13 +22,13 @@ from adapters.demo_bank import DemoBank
 from adapters.dynamodb_codes import DynamoCodeStore
 from adapters.dynamodb_conversations import DynamoConversationStore
 from adapters.dynamodb_handoffs import DynamoHandoffStore
-from adapters.dynamodb_sms import DynamoPhoneDirectory, DynamoSmsReplies
+from adapters.dynamodb_sms import DynamoDeliveryLog, DynamoPhoneDirectory, DynamoSmsReplies
 from adapters.end_user_messaging import EndUserMessagingSender
 from adapters.nlu_lambda import LambdaNluClient
 from adapters.sms_outbox import SmsOutbox
-from adapters.sqs_sms_queue import SqsSmsQueue
+from adapters.sqs_sms_queue import SqsOutboundQueue, SqsSmsQueue
 from adapters.twilio_sms import TwilioSender, TwilioWebhookVerifier
-from channels.sms_service import SmsInbox, SmsNotifier, SmsSender, SmsService
+from channels.sms_service import QueuedSender, SmsInbox, SmsNotifier, SmsSender, SmsService
 from core.agent_desk import AgentDesk
 from core.business_hours import BusinessCalendar
 from core.context_pack import ContextPackBuilder
@@ -61,6 +62,9 @@ class Settings(BaseSettings):
     local_sms_outbox: Path | None = None
     sms_provider: Literal["local", "twilio", "end_user_messaging"] = "local"
     sms_queue_url: str = ""
+    # Where texts wait for the sender function; empty: send synchronously (tests without queues).
+    sms_outbound_queue_url: str = ""
+    sms_max_send_attempts: int = 6  # the outbound queue's maxReceiveCount in template.yaml
     sms_max_segments: int = 3
     sms_twiml_wait_s: float = 4.0  # how long the Twilio webhook waits to answer with TwiML
     idempotency_table: str = "IdempotencyTable"
@@ -103,8 +107,17 @@ class ChatDependencies:
 class SmsDependencies:
     queue: SqsSmsQueue
     replies: DynamoSmsReplies
+    log: DynamoDeliveryLog
     webhook: TwilioWebhookVerifier | None  # None when Twilio is not the provider
     settings: Settings
+
+
+@dataclass(frozen=True)
+class SmsSending:
+    provider: SmsSender
+    log: DynamoDeliveryLog
+    backoff: Callable[[str, int], None]  # (receipt handle, seconds until the next try)
+    max_attempts: int
 
 
 @dataclass(frozen=True)
@@ -154,13 +167,41 @@ def _sms_sender(settings: Settings) -> SmsSender:
     """The SMS provider is configuration; the core never knows which one sends."""
     if settings.sms_provider == "twilio":
         credentials = _twilio_credentials(settings)
-        return TwilioSender(credentials["account_sid"], credentials["auth_token"], credentials["from_number"])
+        status_url = (
+            f"{settings.public_base_url.rstrip('/')}/v1/sms/twilio/status" if settings.public_base_url else None
+        )
+        return TwilioSender(
+            credentials["account_sid"],
+            credentials["auth_token"],
+            credentials["from_number"],
+            status_callback=status_url,
+        )
     if settings.sms_provider == "end_user_messaging":
         client = boto3.client("pinpoint-sms-voice-v2")
         return EndUserMessagingSender(client, settings.sms_origination_identity, settings.sms_configuration_set)
     if settings.local_sms_outbox is None:
         raise RuntimeError("Configure SMS_PROVIDER (twilio | end_user_messaging) or LOCAL_SMS_OUTBOX (local run)")
     return SmsOutbox(settings.local_sms_outbox)
+
+
+def _outbound(settings: Settings) -> SmsSender:
+    """What every function but the sender uses to text: the outbound queue (retried until sent)."""
+    if not settings.sms_outbound_queue_url:
+        return _sms_sender(settings)
+    return QueuedSender(SqsOutboundQueue(boto3.client("sqs"), settings.sms_outbound_queue_url), _utc_now)
+
+
+def build_sms_sending(settings: Settings) -> SmsSending:
+    """The sender function: the provider itself, the delivery log, and the queue's backoff."""
+    sqs = boto3.client("sqs")
+
+    def backoff(receipt_handle: str, seconds: int) -> None:
+        sqs.change_message_visibility(
+            QueueUrl=settings.sms_outbound_queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )
+
+    log = DynamoDeliveryLog(_dynamodb(), settings.conversations_table)
+    return SmsSending(_sms_sender(settings), log, backoff, settings.sms_max_send_attempts)
 
 
 def _twilio_credentials(settings: Settings) -> dict[str, str]:
@@ -204,7 +245,7 @@ def _conversations(settings: Settings, dynamodb: DynamoDBClient, sender: SmsSend
 
 
 def build_chat_dependencies(settings: Settings) -> ChatDependencies:
-    conversations, app_key = _conversations(settings, _dynamodb(), _sms_sender(settings))
+    conversations, app_key = _conversations(settings, _dynamodb(), _outbound(settings))
     return ChatDependencies(conversations=conversations, app_tokens=AppTokenVerifier(app_key))
 
 
@@ -225,13 +266,14 @@ def build_sms_dependencies(settings: Settings) -> SmsDependencies:
     twilio = _twilio_is_provider(settings)
     webhook = TwilioWebhookVerifier(_twilio_credentials(settings)["auth_token"]) if twilio else None
     queue = SqsSmsQueue(boto3.client("sqs"), settings.sms_queue_url)
-    return SmsDependencies(queue=queue, replies=replies, webhook=webhook, settings=settings)
+    log = DynamoDeliveryLog(dynamodb, settings.conversations_table)
+    return SmsDependencies(queue=queue, replies=replies, log=log, webhook=webhook, settings=settings)
 
 
 def build_sms_inbox(settings: Settings) -> SmsInbox:
     """The SMS processor: answers each text with the same core as web and app, and delivers the answer once."""
     dynamodb = _dynamodb()
-    sender = _sms_sender(settings)
+    sender = _outbound(settings)
     conversations, _ = _conversations(settings, dynamodb, sender)
     replies = DynamoSmsReplies(dynamodb, settings.conversations_table) if _twilio_is_provider(settings) else None
     return SmsInbox(_sms_service(settings, dynamodb, conversations), sender, replies)
@@ -249,7 +291,7 @@ def build_agent_dependencies(settings: Settings) -> AgentDependencies:
         lease=timedelta(seconds=settings.agent_lease_s),
         max_wait=timedelta(seconds=settings.handoff_max_wait_s),
         seconds_per_position=settings.queue_seconds_per_position,
-        notify=SmsNotifier(directory, _sms_sender(settings), settings.sms_max_segments),
+        notify=SmsNotifier(directory, _outbound(settings), settings.sms_max_segments),
     )
     bank = DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)
     titles = {name: flow.description for name, flow in load_flow_files().items()}

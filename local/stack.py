@@ -104,7 +104,11 @@ class LocalStack:
             aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
         )
         queues = create_queues(sqs, self.template)
-        environment |= {"AWS_ENDPOINT_URL_SQS": self.dynamodb_endpoint, "SMS_QUEUE_URL": queues["SmsInboundQueue"]}
+        environment |= {
+            "AWS_ENDPOINT_URL_SQS": self.dynamodb_endpoint,
+            "SMS_QUEUE_URL": queues["SmsInboundQueue"],
+            "SMS_OUTBOUND_QUEUE_URL": queues["SmsOutboundQueue"],
+        }
         self.nlu_endpoint = self._start_nlu()
         environment["AWS_ENDPOINT_URL_LAMBDA"] = self.nlu_endpoint
         for name, function in self.template.zip_functions().items():

@@ -5,6 +5,7 @@ Keys:
     PHONE#<e164> / SMS           the number's current conversation, last options, consent (opt-out)
     SMSREPLY#<provider id> / OUT  the reply to one inbound message: `ready` (computed), then taken as
                                   `twiml` by the waiting webhook, or `api` when the webhook gave up waiting
+    SMSSENT#<provider id> / REF   which transcript line an outbound text delivers, for status callbacks
 """
 
 from __future__ import annotations
@@ -91,3 +92,46 @@ class DynamoSmsReplies:
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+
+class DynamoDeliveryLog:
+    """Delivery status of outbound texts on the transcript line they carry, so agents see failed deliveries."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def sent(self, provider_id: str, conversation_id: str | None, seq: int | None, now: datetime) -> None:
+        if conversation_id is None or seq is None:
+            return
+        reference = {
+            "pk": {"S": f"SMSSENT#{provider_id}"},
+            "sk": {"S": "REF"},
+            "conversation_id": {"S": conversation_id},
+            "seq": {"N": str(seq)},
+            "expires_at": {"N": str(int((now + REPLY_RETENTION).timestamp()))},
+        }
+        call("The delivery log", self._client.put_item, TableName=self._table, Item=reference)
+        self.mark(conversation_id, seq, "sent")
+
+    def status(self, provider_id: str, status: str) -> bool:
+        """A provider's status callback; False if the text carried no transcript line."""
+        key = {"pk": {"S": f"SMSSENT#{provider_id}"}, "sk": {"S": "REF"}}
+        found = call("The delivery log", self._client.get_item, TableName=self._table, Key=key).get("Item")
+        if not found:
+            return False
+        self.mark(found["conversation_id"]["S"], int(found["seq"]["N"]), status)
+        return True
+
+    def mark(self, conversation_id: str, seq: int, status: str) -> None:
+        key = {"pk": {"S": f"CONV#{conversation_id}"}, "sk": {"S": f"MSG#{seq:010d}"}}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET delivery = :status",
+                ConditionExpression="attribute_exists(pk)",  # never create a line that isn't there
+                ExpressionAttributeValues={":status": {"S": status}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            pass

@@ -44,14 +44,21 @@ class TwilioSender:
     """Sends one text through the Messages API and returns its SID (SM…)."""
 
     def __init__(
-        self, account_sid: str, auth_token: str, from_number: str, http_client: HttpClient | None = None
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        http_client: HttpClient | None = None,
+        status_callback: str | None = None,  # our public URL for delivery status (failed deliveries)
     ) -> None:
         self._client = Client(account_sid, auth_token, http_client=http_client)
         self._from = from_number
+        self._status_callback = status_callback
 
     def send(self, phone: str, text: str) -> str:
+        extra = {"status_callback": self._status_callback} if self._status_callback else {}
         try:
-            message = self._client.messages.create(to=phone, from_=self._from, body=text)
+            message = self._client.messages.create(to=phone, from_=self._from, body=text, **extra)
         except TwilioRestException as error:
             _raise_core_error(error, phone)
             raise

@@ -8,6 +8,8 @@ on a borrowed phone); flows that need more step up with a one-time code.
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -38,6 +40,17 @@ class InboundSms(BaseModel):
     text: str = Field(max_length=1600)
     received_at: datetime
     provider: Literal["twilio", "end_user_messaging"] = "twilio"  # only Twilio's webhook can answer in TwiML
+
+
+class OutboundSms(BaseModel):
+    """One text waiting to be sent by the provider, with the transcript line it delivers (if any)."""
+
+    outbound_id: str
+    phone: str
+    text: str
+    queued_at: datetime
+    conversation_id: str | None = None
+    seq: int | None = None
 
 
 class PhoneRecord(BaseModel):
@@ -158,6 +171,31 @@ class SmsInbox:
         return [self.sender.send(inbound.phone, text) for text in texts]
 
 
+class OutboundQueue(Protocol):
+    def enqueue(self, outbound: OutboundSms) -> None:
+        """Queue a text for the sender function, which retries with backoff until the provider takes it."""
+        ...
+
+
+@dataclass
+class QueuedSender:
+    """Sends by queueing: a provider outage delays a text, never loses it (SmsSenderFunction retries)."""
+
+    queue: OutboundQueue
+    clock: Callable[[], datetime]
+
+    def send(self, phone: str, text: str) -> str:
+        return self.send_for(phone, text, None, None)
+
+    def send_for(self, phone: str, text: str, conversation_id: str | None, seq: int | None) -> str:
+        outbound = OutboundSms(
+            outbound_id=str(uuid.uuid4()), phone=phone, text=text, queued_at=self.clock(),
+            conversation_id=conversation_id, seq=seq,
+        )  # fmt: skip
+        self.queue.enqueue(outbound)
+        return outbound.outbound_id
+
+
 @dataclass
 class SmsNotifier:
     """Delivers what reaches an SMS conversation after its turn: agent replies, agent joined/left, queue news."""
@@ -166,7 +204,9 @@ class SmsNotifier:
     sender: SmsSender
     max_segments: int = 3
 
-    def __call__(self, channel: Channel, phone: str | None, messages: tuple[Message, ...]) -> None:
+    def __call__(
+        self, channel: Channel, phone: str | None, messages: tuple[Message, ...], conversation_id: str = ""
+    ) -> None:
         if channel is not Channel.SMS or not phone:
             return
         record = self.directory.get(phone)
@@ -181,4 +221,7 @@ class SmsNotifier:
         rendered = render_sms(replies, self.max_segments)
         if record is not None and rendered.options:
             self.directory.save(record.model_copy(update={"options": rendered.options}))
-        self.sender.send(phone, rendered.text)
+        if isinstance(self.sender, QueuedSender):  # the delivery status lands on the agent's transcript line
+            self.sender.send_for(phone, rendered.text, conversation_id or None, shown[-1].seq)
+        else:
+            self.sender.send(phone, rendered.text)

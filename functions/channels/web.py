@@ -72,6 +72,7 @@ class TranscriptMessage(WireModel):
     created_at: datetime
     quick_replies: list[QuickReplyBody] | None = None
     author: str | None = Field(default=None, description="Agent messages: the agent's first name")
+    delivery: str | None = Field(default=None, description="SMS: queued, sent, delivered, failed, undelivered")
 
 
 class QueueBody(WireModel):
@@ -103,6 +104,7 @@ def transcript_message(m: Message) -> TranscriptMessage:
         created_at=m.created_at,
         quick_replies=[QuickReplyBody(title=q.title, payload=q.payload) for q in m.quick_replies] or None,
         author=m.author,
+        delivery=m.delivery,
     )
 
 

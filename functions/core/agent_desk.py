@@ -67,7 +67,7 @@ class AgentDesk:
     # the sweeper's view of which skills exist
     skills: tuple[Skill, ...] = field(default=tuple(Skill))
     # delivers messages to channels without a feed the customer polls (SMS); None: web and app only
-    notify: Callable[[Channel, str | None, tuple[Message, ...]], None] | None = None
+    notify: Callable[[Channel, str | None, tuple[Message, ...], str], None] | None = None
 
     def agent(self, agent_id: str) -> AgentProfile:
         profile = self.handoffs.agent(agent_id)
@@ -241,7 +241,7 @@ class AgentDesk:
                 self.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))
                 continue
             if self.notify and planned.messages:  # SMS customers get what the web chat shows in its feed
-                self.notify(conversation.channel, conversation.phone, planned.messages)
+                self.notify(conversation.channel, conversation.phone, planned.messages, conversation.conversation_id)
             return planned.after
         raise ServiceBusy("This conversation")
 

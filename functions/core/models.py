@@ -92,6 +92,7 @@ class Message(Frozen):
     client_message_id: str | None = None
     sentiment: float | None = None  # customer messages: -1 (very negative) .. 1
     author: str | None = None  # agent messages: the agent's display name
+    delivery: str | None = None  # SMS: queued, sent, delivered, failed or undelivered (the provider's word)
 
 
 class HandoffRequest(BaseModel):

@@ -64,8 +64,16 @@ def process_in_order(
         logger.info("sms processed", extra={"provider_message_id": inbound.provider_message_id, "by_api": len(sent)})
 
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=SqsFifoPartialProcessor(), context=context
+        event=event, record_handler=record_handler, processor=_in_order_processor(), context=context
     )
+
+
+def _in_order_processor() -> SqsFifoPartialProcessor:
+    processor = SqsFifoPartialProcessor()
+    # A batch that failed entirely is reported like a partial one (every record back to the queue, with the
+    # backoff already set) instead of failing the invocation, which would also show up as a function error.
+    processor.raise_on_entire_batch_failure = False
+    return processor
 
 
 @logger.inject_lambda_context(clear_state=True)

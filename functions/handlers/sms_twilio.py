@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -28,6 +29,7 @@ metrics = Metrics()
 app = APIGatewayHttpResolver()
 register_error_handlers(app)
 _POLL_S = 0.1
+_STATUSES = {"queued", "sending", "sent", "delivered", "undelivered", "failed", "read", "accepted", "scheduled"}
 
 
 @cache
@@ -59,6 +61,24 @@ def twilio_webhook() -> Response[str]:
     logger.append_keys(provider_message_id=form.MessageSid)
     deps.queue.enqueue(inbound)
     return _xml(_wait_for_reply(deps, form.MessageSid))
+
+
+@app.post("/v1/sms/twilio/status")
+def twilio_status() -> Response[str]:
+    """Twilio's delivery status callback: the agent sees a failed delivery on their message."""
+    deps = dependencies()
+    event = app.current_event
+    params = dict(parse_qsl(event.decoded_body or "", keep_blank_values=True))
+    url = f"{deps.settings.public_base_url.rstrip('/')}{event.path}"
+    if deps.webhook is None or not deps.webhook.verify(url, params, event.headers.get("x-twilio-signature")):
+        return Response(403, "application/json", '{"message": "Invalid X-Twilio-Signature for the public URL"}')
+    sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
+    if not sid or status not in _STATUSES:
+        return Response(400, "application/json", '{"message": "Needs MessageSid and a MessageStatus"}')
+    deps.log.status(sid, status)
+    if status in ("failed", "undelivered"):
+        metrics.add_metric(name="SmsUndelivered", unit=MetricUnit.Count, value=1)
+    return Response(204, "text/plain", "")
 
 
 def _wait_for_reply(deps: SmsDependencies, message_sid: str) -> list[str]:

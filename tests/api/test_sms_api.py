@@ -7,10 +7,11 @@ import base64
 import copy
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import boto3
 import pytest
@@ -150,3 +151,40 @@ def test_an_end_user_messaging_text_arrives_through_sns_and_stop_opts_out(handle
     sms_processor.handler(sqs_event(messages), LambdaContext(function_name="SmsProcessorFunction"))
     texts = [t["text"] for t in sent_texts(sms_environment) if t["to"] == "+447700900102"]
     assert texts == ["You've been unsubscribed and won't get more messages from us. Reply START to resubscribe."]
+
+
+def test_a_delivery_status_callback_marks_the_agents_line_and_must_be_signed(handlers):
+    from datetime import timedelta
+
+    from adapters.dynamodb_conversations import DynamoConversationStore
+    from adapters.dynamodb_sms import DynamoDeliveryLog
+    from core.models import Channel, Conversation, Message, Role
+
+    sms_twilio, _, _ = handlers
+    client = boto3.client("dynamodb")
+    store = DynamoConversationStore(client, "ConversationsTable", timedelta(days=1))
+    now = datetime.now(UTC)
+    conversation = Conversation(conversation_id=str(uuid.uuid4()), channel=Channel.SMS, token_hash="x", created_at=now)
+    store.create(conversation, [Message(seq=1, role=Role.AGENT, text="Hello", created_at=now, author="Chen")])
+    provider_sid = "SM" + uuid.uuid4().hex
+    DynamoDeliveryLog(client, "ConversationsTable").sent(provider_sid, conversation.conversation_id, 1, now)
+    form = {
+        "MessageSid": provider_sid,
+        "MessageStatus": "undelivered",
+        "ErrorCode": "30003",
+        "AccountSid": "AC" + "0" * 32,
+    }
+    event = twilio_event()
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/sms/twilio/status"
+    event["routeKey"] = event["requestContext"]["routeKey"] = "POST /v1/sms/twilio/status"
+    event["body"] = base64.b64encode(urlencode(form).encode()).decode()
+    event["headers"]["x-twilio-signature"] = RequestValidator(TOKEN).compute_signature(
+        PUBLIC + "/v1/sms/twilio/status", form
+    )
+    context = LambdaContext(function_name="SmsTwilioFunction")
+    forged = copy.deepcopy(event)
+    forged["headers"]["x-twilio-signature"] = "bm90IGEgc2lnbmF0dXJl"
+    assert sms_twilio.handler(forged, context)["statusCode"] == 403
+    assert store.list_messages(conversation.conversation_id, 0, 10)[0].delivery == "sent"
+    assert sms_twilio.handler(event, context)["statusCode"] == 204
+    assert store.list_messages(conversation.conversation_id, 0, 10)[0].delivery == "undelivered"

@@ -102,7 +102,8 @@ function track(listed) {
 async function refreshTranscript() {
   const current = selected;
   if (!current || !current.pack) return;
-  const page = await api.get(handoffPath(current.id, `/messages?after=${current.cursor}`));
+  // The last lines again too: an SMS delivery can fail after the line was shown.
+  const page = await api.get(handoffPath(current.id, `/messages?after=${Math.max(0, current.cursor - RECHECK)}`));
   if (current !== selected) return;
   appendMessages(current, page.messages);
   // A customer message brings a new intent and sentiment score into the pack.
@@ -184,17 +185,34 @@ function renderHead() {
 }
 
 // --- transcript and composer -----------------------------------------------------------------------------------------
+const RECHECK = 20;
+const UNDELIVERED = new Set(["failed", "undelivered"]);
+
+function deliveryNote(m) {
+  return UNDELIVERED.has(m.delivery)
+    ? el("span", { className: "tmsg__failed", "data-testid": "delivery-failed", text: "Not delivered by SMS" })
+    : null;
+}
+
 function bubble(m) {
   const who = m.role === "agent" ? m.author || ROLES.agent : ROLES[m.role] || m.role;
-  return el("li", { className: `tmsg tmsg--${m.role}`, "data-role": m.role, "data-seq": m.seq },
+  const item = el("li", { className: `tmsg tmsg--${m.role}`, "data-role": m.role, "data-seq": m.seq },
     el("span", { className: "tmsg__who" }, who, el("time", { datetime: m.created_at, text: clock(m.created_at) })),
     el("span", { className: "tmsg__text", text: m.text }));
+  const note = deliveryNote(m);
+  if (note) item.append(note);
+  return item;
 }
 
 function appendMessages(current, messages) {
   const transcript = $("transcript");
   for (const m of messages) {
-    if (m.seq <= current.cursor) continue;
+    if (m.seq <= current.cursor) {
+      const shown = transcript.querySelector(`.tmsg[data-seq="${m.seq}"]:not(.tmsg--pending)`);
+      const note = deliveryNote(m);
+      if (shown && note && !shown.querySelector(".tmsg__failed")) shown.append(note);
+      continue;
+    }
     transcript.querySelector(`.tmsg--pending[data-seq="${m.seq}"]`)?.remove();
     transcript.append(bubble(m));
     current.cursor = m.seq;

@@ -16,7 +16,7 @@ NLU_PY := $(NLU_VENV)/bin/python
 UV := python3 -m uv
 NLU_MODEL := nlu/models/nlu.tar.gz
 
-.PHONY: run test test-fast lint train env browser lock clean bench-turn bench-handoff bench-sms flows-validate
+.PHONY: run test test-fast lint train env browser lock clean bench-turn bench-handoff bench-sms flows-validate events
 
 run: env $(NLU_MODEL)
 	PYTHONPATH=functions:. $(PY) -m local
@@ -32,6 +32,12 @@ bench-handoff: env $(NLU_MODEL)
 # Texts through the signed webhook, the ordered queue and the processor (see benchmarks/sms_latency.py).
 bench-sms: env $(NLU_MODEL)
 	PYTHONPATH=functions:. $(PY) -m benchmarks.sms_latency
+
+# Fire a customer-event scenario at the running local stack (`make run`), as the core systems would publish it:
+#   make events SCENARIO=card_declined_abroad [CUSTOMER=C-1005]   (scenarios: local/scenarios.py, or /events/)
+events: env
+	PYTHONPATH=functions:. $(PY) -m local.fire_event --url http://$(or $(HOST),127.0.0.1):$(or $(PORT),8000) \
+		--scenario $(SCENARIO) $(if $(CUSTOMER),--customer $(CUSTOMER))
 
 # Median bot-turn latency through the local stack (see benchmarks/turn_latency.py).
 bench-turn: env $(NLU_MODEL)
@@ -49,8 +55,8 @@ test-fast: env
 	$(PY) -m pytest -m "not slow"
 
 lint: env
-	$(VENV)/bin/ruff check functions local tests benchmarks
-	$(VENV)/bin/ruff format --check functions local tests benchmarks
+	$(VENV)/bin/ruff check functions local tests benchmarks prediction
+	$(VENV)/bin/ruff format --check functions local tests benchmarks prediction
 	$(VENV)/bin/mypy
 
 train: $(NLU_VENV)/.installed
@@ -81,6 +87,7 @@ lock:
 	$(UV) pip compile --quiet --python-version 3.12 pyproject.toml -o functions/requirements.txt
 
 include nlu/nlu.mk
+include prediction/prediction.mk
 
 clean:
 	rm -rf $(VENV) $(NLU_VENV) nlu/models .pytest_cache .mypy_cache .ruff_cache

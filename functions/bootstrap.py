@@ -23,6 +23,7 @@ from adapters.dynamodb_codes import DynamoCodeStore
 from adapters.dynamodb_conversations import DynamoConversationStore
 from adapters.dynamodb_handoffs import DynamoHandoffStore
 from adapters.dynamodb_sms import DynamoDeliveryLog, DynamoPhoneDirectory, DynamoSmsReplies
+from adapters.dynamodb_timeline import DynamoTimeline
 from adapters.end_user_messaging import EndUserMessagingSender
 from adapters.nlu_lambda import LambdaNluClient
 from adapters.sms_outbox import SmsOutbox
@@ -38,6 +39,8 @@ from core.engine import FlowEngine
 from core.flows import Flow, load_flows
 from core.handoff_intake import HandoffIntake
 from core.operations import Operations
+from core.prediction import PredictorModel
+from core.reason_offers import ReasonOffers
 from core.step_up import StepUp
 from core.verification import Verifier
 
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 FLOWS_DIR = Path(__file__).parent / "flows"
+PREDICTOR_FILE = Path(__file__).parent / "prediction_model.json"  # trained by `make predict-train`
 
 
 class Settings(BaseSettings):
@@ -132,6 +136,11 @@ RESPONSES_FILE = FLOWS_DIR / "responses.yml"
 
 def load_catalogue(path: Path = RESPONSES_FILE) -> ResponseCatalogue:
     return ResponseCatalogue.model_validate(yaml.safe_load(path.read_text()))
+
+
+@cache
+def load_predictor(path: Path = PREDICTOR_FILE) -> PredictorModel:
+    return PredictorModel.load(path)
 
 
 def load_flow_files(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
@@ -241,7 +250,13 @@ def _conversations(settings: Settings, dynamodb: DynamoDBClient, sender: SmsSend
         calendar=settings.business_calendar,
         seconds_per_position=settings.queue_seconds_per_position,
     )
-    return Conversations(store=store, nlu=nlu, engine=engine, intake=intake), app_key
+    offers = ReasonOffers(
+        timeline=DynamoTimeline(dynamodb, settings.conversations_table),
+        model=load_predictor(),
+        flows=engine.flows,
+        titles=engine.catalogue.intent_titles,
+    )
+    return Conversations(store=store, nlu=nlu, engine=engine, intake=intake, offers=offers), app_key
 
 
 def build_chat_dependencies(settings: Settings) -> ChatDependencies:
@@ -297,3 +312,7 @@ def build_agent_dependencies(settings: Settings) -> AgentDependencies:
     titles = {name: flow.description for name, flow in load_flow_files().items()}
     tokens = AgentTokenVerifier(settings.agent_token_issuer, settings.agent_client_id, settings.agent_jwks_url)
     return AgentDependencies(desk=desk, packs=ContextPackBuilder(store, bank, titles), tokens=tokens)
+
+
+def build_timeline(settings: Settings) -> DynamoTimeline:
+    return DynamoTimeline(_dynamodb(), settings.conversations_table)

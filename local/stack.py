@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 
+from adapters.demo_bank import DemoBank
 from adapters.demo_bank_seed import seed_demo_bank
 from adapters.dynamodb_conversations import DynamoConversationStore
 from adapters.dynamodb_handoffs import DynamoHandoffStore
@@ -24,8 +25,9 @@ from core.handoff import AgentProfile, Skill
 from local.agent_issuer import DEMO_AGENTS, LOCAL_CLIENT_ID, LOCAL_POOL_ID, LocalAgentIssuer
 from local.dynamodb import DynamoDBEndpoint
 from local.functions import FunctionPool
-from local.gateway import Gateway, LocalRoute
+from local.gateway import Gateway, LocalRequest, LocalRoute
 from local.queues import QueuePoller, create_queues
+from local.scenarios import SCENARIOS, eventbridge_event, scenario_events
 from local.sms_simulator import LOCAL_TWILIO_AUTH_TOKEN, SmsSimulator
 from local.tables import create_tables
 from local.template import ROOT, Template
@@ -59,6 +61,7 @@ class LocalStack:
         self.nlu_endpoint = ""
         self.url = ""
         self.agent_issuer: LocalAgentIssuer
+        self._pools: dict[str, FunctionPool] = {}
 
     def __enter__(self) -> LocalStack:
         try:
@@ -74,7 +77,7 @@ class LocalStack:
     def start(self) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         self.dynamodb_endpoint = self.config.dynamodb_endpoint or self._start_moto()
-        pools: dict[str, FunctionPool] = {}
+        pools = self._pools
         gateway = Gateway(
             (self.config.host, self.config.port),
             self.template.routes(),
@@ -139,6 +142,26 @@ class LocalStack:
 
         threading.Thread(target=run, name="schedule", daemon=True).start()
 
+    def _fire_scenario(self, request: LocalRequest) -> tuple[int, dict[str, Any]]:
+        """What the core systems would publish for a scenario, delivered as EventBridge delivers it."""
+        wanted = _scenario_request(_json(request.body))
+        if wanted is None:
+            return 400, {"message": f"Send {{'scenario': one of {sorted(SCENARIOS)}, 'customer'?: 'C-1001'}}"}
+        bank = DemoBank(self._dynamodb(), "DemoBankTable", clock=lambda: datetime.now(UTC))
+        events = scenario_events(wanted[0], bank, wanted[1])
+        for event in events:
+            self._pools["CustomerEventsFunction"].invoke(eventbridge_event(event))
+        return 200, {"events": [e.model_dump(mode="json") for e in events]}
+
+    def _dynamodb(self) -> Any:
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.dynamodb_endpoint,
+            region_name=self.config.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
     def _local_routes(self) -> dict[str, LocalRoute]:
         issuer = self.agent_issuer
         pool_path = f"/local/cognito/{LOCAL_POOL_ID}"
@@ -152,6 +175,8 @@ class LocalStack:
                 {"cognito_endpoint": "/local/cognito/", "client_id": LOCAL_CLIENT_ID},
             ),
             **SmsSimulator(self.url, self.sms_outbox).routes(),
+            "GET /local/events": lambda _: (200, {"scenarios": {k: c for k, (c, _) in SCENARIOS.items()}}),
+            "POST /local/events": self._fire_scenario,
         }
 
     @property
@@ -238,6 +263,13 @@ def _app_login(query: dict[str, str]) -> dict[str, Any]:
     if not customer.startswith("C-"):
         return {"message": "Pass ?customer=C-1001 (one of the demo customers in the README)"}
     return {"token": AppTokenVerifier(LOCAL_APP_TOKEN_SECRET).issue(customer)}
+
+
+def _scenario_request(body: dict[str, Any]) -> tuple[str, str | None] | None:
+    scenario, customer = body.get("scenario"), body.get("customer")
+    if scenario not in SCENARIOS or (customer is not None and not str(customer).startswith("C-")):
+        return None
+    return str(scenario), (str(customer) if customer else None)
 
 
 def _json(body: bytes) -> dict[str, Any]:

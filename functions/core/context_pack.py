@@ -122,7 +122,7 @@ class ContextPackBuilder:
             slots=_redacted(handoff.context.slots),
             customer=_card(profile, handoff.context.auth_level) if profile else None,
             recent_conversations=tuple(c for c in recent if c.conversation_id != handoff.conversation_id)[:5],
-            evidence=tuple(redact_pii(e) for e in evidence),
+            evidence=tuple(redact_pii(e) for e in (*handoff.context.prediction_evidence, *evidence)),
             suggestions=tuple(s.model_copy(update={"text": redact_pii(s.text)}) for s in suggestions),
         )
         return pack
@@ -138,7 +138,9 @@ class ContextPackBuilder:
         last = next((m.intent.name for m in reversed(customers) if m.intent), None)
         tail = f" Last request understood: {last.replace('_', ' ')}." if last else ""
         flags = " Vulnerable customer: take extra care." if handoff.context.vulnerable else ""
-        return redact_pii(f"{who} {_REASON_TEXT[handoff.reason]}{doing}.{tail}{flags}")
+        predicted = handoff.context.predicted_reason
+        guess = f" Predicted reason: {predicted.replace('_', ' ')}." if predicted and predicted != "other" else ""
+        return redact_pii(f"{who} {_REASON_TEXT[handoff.reason]}{doing}.{tail}{guess}{flags}")
 
     def _advice(
         self, handoff: Handoff, profile: CustomerProfile | None, agent_name: str

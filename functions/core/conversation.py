@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core.engine import VERIFY, FlowEngine, Turn
 from core.errors import (
@@ -36,6 +37,7 @@ from core.models import (
     TurnOutcome,
 )
 from core.ports import ConversationStore, NluClient
+from core.reason_offers import ReasonOffers
 from core.redaction import redact_pii
 from core.sentiment import TRAJECTORY_LENGTH, score_message
 from core.tokens import new_conversation_token, token_matches
@@ -77,6 +79,7 @@ class Conversations:
     clock: Callable[[], datetime] = _now
     sleep: Callable[[float], None] = time.sleep
     verified_session: timedelta = timedelta(minutes=30)  # how long a web verification carries to a new chat
+    offers: ReasonOffers | None = None  # the contact-reason prediction; None: the plain welcome
 
     def start(
         self, channel: Channel, locale: str, customer: Customer | None, phone: str | None = None
@@ -94,6 +97,11 @@ class Conversations:
             phone=phone,
         )
         replies = () if channel is Channel.SMS else self.engine.catalogue.welcome
+        if customer and channel is not Channel.SMS and self.offers:
+            recent = self.store.recent_for_customer(customer.customer_id)
+            offer = self.offers.first_turn(customer, channel, recent, now)
+            if offer:  # the likely reason, asked before the customer types
+                replies, conversation.prediction = (offer[0],), offer[1].model_dump(mode="json")
         messages = _bot_messages(replies, first_seq=1, now=now)
         conversation.last_seq = len(messages)
         self.store.create(conversation, messages)
@@ -242,7 +250,10 @@ class Conversations:
             customer = Customer(customer_id=state.verified_customer_id, auth_level=AuthLevel.VERIFIED)
             state, verified_at = state.model_copy(update={"verified_customer_id": None}), now
         request = state.handoff_request
-        current = conversation.model_copy(update={"state": state, "customer": customer, "verified_at": verified_at})
+        prediction = _confirm(conversation.prediction, conversation.state.last_task, state.last_task, nlu)
+        current = conversation.model_copy(
+            update={"state": state, "customer": customer, "verified_at": verified_at, "prediction": prediction}
+        )
         if request is None:
             return replies, current, None
         if request.reason == HandoffReason.CUSTOMER_ASKED and conversation.state.low_confidence_streak >= (
@@ -254,6 +265,23 @@ class Conversations:
         state = state.model_copy(update={"handoff_request": None, "sentiment": [], "frames": []})
         current = current.model_copy(update={"state": state, "status": step.status, "handoff_id": step.handoff_id})
         return (*replies, *step.replies), current, step.write
+
+
+_NOT_A_REASON = ("greet", "affirm", "deny", "thanks", "something_else", "inform", "bot_challenge", "human_handoff")
+
+
+def _confirm(
+    prediction: dict[str, Any] | None, task_before: str | None, task_after: str | None, nlu: NluResult | None
+) -> dict[str, Any] | None:
+    """The reason the customer pursued after a prediction was offered: the first task they started, else
+    "other" once they asked for anything that isn't one of ours (live prediction accuracy)."""
+    if prediction is None or prediction.get("confirmed"):
+        return prediction
+    if task_after and task_after != task_before:
+        return {**prediction, "confirmed": task_after}
+    if nlu and nlu.intent.confidence >= 0.5 and nlu.intent.name not in _NOT_A_REASON:
+        return {**prediction, "confirmed": "other"}
+    return prediction
 
 
 def _bot_messages(replies: tuple[Reply, ...], first_seq: int, now: datetime) -> list[Message]:

@@ -130,6 +130,8 @@ class HandoffContext(Frozen):
     customer_name: str | None = None
     vip: bool = False
     vulnerable: bool = False
+    predicted_reason: str | None = None  # what the prediction offered first, and its facts
+    prediction_evidence: tuple[str, ...] = ()
 
 
 class TransferNote(Frozen):

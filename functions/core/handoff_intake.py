@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from core.banking import BankingBackend
@@ -17,6 +17,7 @@ from core.handoff import (
     HandoffStatus,
     HandoffWrite,
     QueueEstimate,
+    Skill,
     describe_wait,
     estimate_wait,
     priority_for,
@@ -97,6 +98,7 @@ class HandoffIntake:
         profile = self.bank.customer(customer.customer_id) if customer else None
         reason = HandoffReason(request.reason)
         state = conversation.state
+        predicted = _predicted_reason(conversation.prediction)
         context = HandoffContext(
             flow=request.flow,
             slots={k: redact_pii(v) if isinstance(v, str) else v for k, v in request.slots.items()},
@@ -105,14 +107,19 @@ class HandoffIntake:
             customer_name=profile.name if profile else None,
             vip=bool(profile and profile.vip),
             vulnerable=bool(profile and profile.vulnerable),
+            predicted_reason=predicted,
+            prediction_evidence=tuple((conversation.prediction or {}).get("evidence", [])),
         )
+        skill = skill_for(request.skill, state.last_intent)
+        if skill is Skill.GENERAL and predicted:  # a declined card abroad goes to cards before a word is said
+            skill = skill_for(None, predicted)
         return Handoff(
             handoff_id=str(uuid.uuid4()),
             conversation_id=conversation.conversation_id,
             channel=conversation.channel,
             customer_id=customer.customer_id if customer else None,
             reason=reason,
-            skill=skill_for(request.skill, state.last_intent),
+            skill=skill,
             priority=priority_for(reason, request.flow, context.vip, context.vulnerable),
             enqueued_at=now,
             context=context,
@@ -125,6 +132,17 @@ class HandoffIntake:
             f"I've logged a callback request (reference {_reference(handoff)}); a colleague will contact you "
             f"after we open at {opening:%H:%M} on {opening:%A %d %B}. I'm still here for anything I can do."
         )
+
+
+def _predicted_reason(prediction: dict[str, Any] | None) -> str | None:
+    """What the customer confirmed, else the unrefuted top guess; nothing once they said it was something else."""
+    if not prediction:
+        return None
+    confirmed = prediction.get("confirmed")
+    if confirmed:
+        return None if confirmed == "other" else str(confirmed)
+    offered = prediction.get("offered") or [None]
+    return str(offered[0]) if offered[0] else None
 
 
 def _reference(handoff: Handoff) -> str:

@@ -131,6 +131,7 @@ class Conversation(BaseModel):
     state: DialogueState = Field(default_factory=DialogueState)
     handoff_id: str | None = None  # the open handoff while status is queued or agent
     verified_at: datetime | None = None  # when the customer proved who they are in this conversation
+    prediction: dict[str, Any] | None = None  # reason_offers.PredictionRecord: offered reasons, then the confirmed one
     phone: str | None = None  # SMS: the customer's number (identifies, does not prove)
 
 

@@ -1,0 +1,1 @@
+"""Offline tooling for the contact-reason predictor: synthetic histories, training and evaluation."""

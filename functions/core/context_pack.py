@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from core.models import Message
 
 MAX_TRANSCRIPT = 200
+# Small talk and answers say nothing about what the customer wants, so the summary skips them.
+_CHAT = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "inform", "human_handoff", "bot_challenge"})
 
 
 class PackMessage(Frozen):
@@ -135,7 +137,7 @@ class ContextPackBuilder:
         )
         task = self.flow_titles.get(handoff.context.flow or "", "")
         doing = f" while {task.lower()}" if task else ""
-        last = next((m.intent.name for m in reversed(customers) if m.intent), None)
+        last = next((m.intent.name for m in reversed(customers) if m.intent and m.intent.name not in _CHAT), None)
         tail = f" Last request understood: {last.replace('_', ' ')}." if last else ""
         flags = " Vulnerable customer: take extra care." if handoff.context.vulnerable else ""
         predicted = handoff.context.predicted_reason

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -21,6 +20,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 
 from bootstrap import build_sms_inbox, get_settings
 from channels.sms_service import InboundSms, SmsInbox
+from handlers.fifo_batches import process_fifo_batch
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,17 +63,7 @@ def process_in_order(
         metrics.add_metric(name="SmsProcessed", unit=MetricUnit.Count, value=1)
         logger.info("sms processed", extra={"provider_message_id": inbound.provider_message_id, "by_api": len(sent)})
 
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=_in_order_processor(), context=context
-    )
-
-
-def _in_order_processor() -> SqsFifoPartialProcessor:
-    processor = SqsFifoPartialProcessor()
-    # A batch that failed entirely is reported like a partial one (every record back to the queue, with the
-    # backoff already set) instead of failing the invocation, which would also show up as a function error.
-    processor.raise_on_entire_batch_failure = False
-    return processor
+    return process_fifo_batch(event, context, record_handler)
 
 
 @logger.inject_lambda_context(clear_state=True)

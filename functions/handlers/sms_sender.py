@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
 from bootstrap import SmsSending, build_sms_sending, get_settings
 from channels.sms_service import OutboundSms
 from core.errors import SmsRecipientOptedOut, SmsRejected
+from handlers.fifo_batches import process_fifo_batch
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -59,20 +59,7 @@ def send_one(record: SQSRecord, deps: SmsSending) -> None:
 
 
 def send_in_order(event: dict[str, Any], context: LambdaContext, deps: SmsSending) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event,
-        record_handler=lambda record: send_one(record, deps),
-        processor=_in_order_processor(),
-        context=context,
-    )
-
-
-def _in_order_processor() -> SqsFifoPartialProcessor:
-    processor = SqsFifoPartialProcessor()
-    # A batch that failed entirely is reported like a partial one (every record back to the queue, with the
-    # backoff already set) instead of failing the invocation, which would also show up as a function error.
-    processor.raise_on_entire_batch_failure = False
-    return processor
+    return process_fifo_batch(event, context, lambda record: send_one(record, deps))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -22,14 +22,16 @@ from adapters.demo_bank import DemoBank
 from adapters.dynamodb_codes import DynamoCodeStore
 from adapters.dynamodb_conversations import DynamoConversationStore
 from adapters.dynamodb_handoffs import DynamoHandoffStore
+from adapters.dynamodb_outreach import DynamoOutreachLedger
 from adapters.dynamodb_sms import DynamoDeliveryLog, DynamoPhoneDirectory, DynamoSmsReplies
 from adapters.dynamodb_timeline import DynamoTimeline
 from adapters.end_user_messaging import EndUserMessagingSender
 from adapters.nlu_lambda import LambdaNluClient
+from adapters.service_metrics_emf import emit_milestones
 from adapters.sms_outbox import SmsOutbox
 from adapters.sqs_sms_queue import SqsOutboundQueue, SqsSmsQueue
 from adapters.twilio_sms import TwilioSender, TwilioWebhookVerifier
-from channels.sms_service import QueuedSender, SmsInbox, SmsNotifier, SmsSender, SmsService
+from channels.sms_service import QueuedSender, SmsInbox, SmsNotifier, SmsOutreach, SmsSender, SmsService
 from core.agent_desk import AgentDesk
 from core.business_hours import BusinessCalendar
 from core.context_pack import ContextPackBuilder
@@ -40,6 +42,7 @@ from core.flows import Flow, load_flows
 from core.handoff_intake import HandoffIntake
 from core.operations import Operations
 from core.prediction import PredictorModel
+from core.proactive import ProactiveService, QuietHours, load_rules
 from core.reason_offers import ReasonOffers
 from core.step_up import StepUp
 from core.verification import Verifier
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 FLOWS_DIR = Path(__file__).parent / "flows"
+PROACTIVE_RULES = Path(__file__).parent / "proactive" / "rules.yml"
 PREDICTOR_FILE = Path(__file__).parent / "prediction_model.json"  # trained by `make predict-train`
 
 
@@ -90,6 +94,9 @@ class Settings(BaseSettings):
     agent_token_issuer: str = ""
     agent_client_id: str = ""
     agent_jwks_url: str | None = None
+    # Proactive service: when no text goes out (unless a rule must), and how many a customer gets a day.
+    quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    proactive_daily_limit: int = 2
 
 
 def _utc_now() -> datetime:
@@ -256,7 +263,35 @@ def _conversations(settings: Settings, dynamodb: DynamoDBClient, sender: SmsSend
         flows=engine.flows,
         titles=engine.catalogue.intent_titles,
     )
-    return Conversations(store=store, nlu=nlu, engine=engine, intake=intake, offers=offers), app_key
+    conversations = Conversations(
+        store=store, nlu=nlu, engine=engine, intake=intake, offers=offers, observe=emit_milestones
+    )
+    conversations.feed = _proactive(settings, dynamodb, conversations, sender, bank)
+    return conversations, app_key
+
+
+def _proactive(
+    settings: Settings, dynamodb: DynamoDBClient, conversations: Conversations, sender: SmsSender, bank: DemoBank
+) -> ProactiveService:
+    directory = DynamoPhoneDirectory(dynamodb, settings.conversations_table)
+    outreach = SmsOutreach(conversations, directory, sender, settings.sms_max_segments)
+    return ProactiveService(
+        rules=load_rules(PROACTIVE_RULES),
+        bank=bank,
+        ledger=DynamoOutreachLedger(dynamodb, settings.conversations_table),
+        starter=outreach,
+        consent=outreach,
+        quiet=settings.quiet_hours,
+        daily_limit=settings.proactive_daily_limit,
+        clock=_utc_now,
+    )
+
+
+def build_proactive(settings: Settings) -> ProactiveService:
+    """Customer events and the deferred-texts schedule: contact the customer first when a rule says so."""
+    conversations, _ = _conversations(settings, _dynamodb(), _outbound(settings))
+    assert isinstance(conversations.feed, ProactiveService)
+    return conversations.feed
 
 
 def build_chat_dependencies(settings: Settings) -> ChatDependencies:
@@ -307,11 +342,13 @@ def build_agent_dependencies(settings: Settings) -> AgentDependencies:
         max_wait=timedelta(seconds=settings.handoff_max_wait_s),
         seconds_per_position=settings.queue_seconds_per_position,
         notify=SmsNotifier(directory, _outbound(settings), settings.sms_max_segments),
+        observe=emit_milestones,
     )
     bank = DemoBank(dynamodb, settings.demo_bank_table, clock=_utc_now)
     titles = {name: flow.description for name, flow in load_flow_files().items()}
     tokens = AgentTokenVerifier(settings.agent_token_issuer, settings.agent_client_id, settings.agent_jwks_url)
-    return AgentDependencies(desk=desk, packs=ContextPackBuilder(store, bank, titles), tokens=tokens)
+    packs = ContextPackBuilder(store, bank, titles)
+    return AgentDependencies(desk=desk, packs=packs, tokens=tokens)
 
 
 def build_timeline(settings: Settings) -> DynamoTimeline:

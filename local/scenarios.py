@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from core.banking import CardStatus, TransactionStatus
@@ -52,6 +53,24 @@ def _loan(bank: BankingBackend, customer_id: str, now: datetime) -> list[Custome
                    amount=due.amount, currency=due.currency, details=details)]  # fmt: skip
 
 
+def _fraud(bank: BankingBackend, customer_id: str, now: datetime) -> list[CustomerEvent]:
+    held = next(t for t in bank.transactions(customer_id, 50) if t.status is TransactionStatus.DECLINED)
+    card = next((c for c in bank.cards(customer_id) if c.card_id == held.card_id), None)
+    money = held.original_amount or held.amount
+    details = {"country": held.country, **({"card_last4": card.last4} if card else {})}
+    return [_event(customer_id, EventKind.SUSPECTED_FRAUD, now - timedelta(minutes=2), amount=money.amount,
+                   currency=money.currency, merchant=held.merchant, details=details)]  # fmt: skip
+
+
+def _payment_due(bank: BankingBackend, customer_id: str, now: datetime) -> list[CustomerEvent]:
+    """A card payment due tomorrow that is more than the current account holds."""
+    available = sum(a.available.amount for a in bank.accounts(customer_id) if a.kind.value == "checking")
+    due = (now + timedelta(days=1)).date().isoformat()
+    amount = (Decimal(available) + 300).quantize(Decimal("1"))
+    return [_event(customer_id, EventKind.PAYMENT_DUE_SOON, now - timedelta(minutes=10),
+                   amount=amount, currency="GBP", details={"due_date": due})]  # fmt: skip
+
+
 # scenario -> (the demo customer it suits, how to build its events)
 SCENARIOS: dict[str, tuple[str, Callable[[BankingBackend, str, datetime], list[CustomerEvent]]]] = {
     "card_declined_abroad": ("C-1005", _declined),
@@ -59,6 +78,8 @@ SCENARIOS: dict[str, tuple[str, Callable[[BankingBackend, str, datetime], list[C
     "statement_issued": ("C-1001", _statement),
     "claim_status_changed": ("C-1004", _claim),
     "loan_repayment_due": ("C-1003", _loan),
+    "suspected_fraud": ("C-1005", _fraud),
+    "payment_due_low_balance": ("C-1006", _payment_due),
 }
 
 

@@ -8,6 +8,7 @@ Keys (one partition per conversation, so a transcript is one Query and no item g
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -17,9 +18,10 @@ from adapters.dynamodb_handoffs import handoff_put
 from adapters.dynamodb_items import from_item, to_item
 from core.errors import ConcurrentUpdate, DuplicateMessage, ServiceBusy
 from core.models import Conversation, ConversationSummary, Message, TurnOutcome
+from core.service_metrics import ConversationOutcome
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import date, datetime, timedelta
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -45,6 +47,12 @@ def _summary(item: dict[str, Any]) -> ConversationSummary:
         last_intent=state.get("last_intent"),
         handoff_reason=handoff.get("reason"),
     )
+
+
+@dataclass(frozen=True)
+class OutcomePage:
+    outcomes: list[ConversationOutcome]
+    next_start: dict[str, Any] | None  # pass back as `start` for the next page
 
 
 class DynamoConversationStore:
@@ -111,7 +119,7 @@ class DynamoConversationStore:
         handoff: HandoffWrite | None = None,
     ) -> None:
         actions = [
-            self.conversation_put(before, after),
+            *self.conversation_writes(before, after),
             *(self.message_put(after.conversation_id, m) for m in messages),
         ]
         if handoff is not None:  # the bot hands over in the same write that stops it answering
@@ -119,6 +127,37 @@ class DynamoConversationStore:
         if receipt:
             actions.append(self.receipt_put(after.conversation_id, *receipt, now=messages[0].created_at))
         self._transact(actions, receipt_index=len(actions) - 1 if receipt else None)
+
+    def conversation_writes(self, before: Conversation, after: Conversation) -> list[dict[str, Any]]:
+        """The conversation's next version, and its outcome when a milestone moved (resolved, handed off, rated)."""
+        writes = [self.conversation_put(before, after)]
+        if after.service.milestone() != before.service.milestone():
+            writes.append({"Put": {"TableName": self._table, "Item": self.outcome_item(after)}})
+        return writes
+
+    def outcome_item(self, conversation: Conversation) -> dict[str, Any]:
+        """One item per conversation under its day, so a day's outcomes are one Query (`make report`)."""
+        outcome = ConversationOutcome.of(conversation)
+        return to_item(
+            outcome,
+            pk=f"OUTCOME#{conversation.created_at.date().isoformat()}",
+            sk=f"{conversation.created_at.isoformat()}#{conversation.conversation_id}",
+            expires_at=self._expiry(conversation.created_at),
+        )
+
+    def outcomes(self, day: date, limit: int = 1000, start: dict[str, Any] | None = None) -> OutcomePage:
+        """A page of the day's conversation outcomes, oldest first."""
+        extra = {"ExclusiveStartKey": start} if start else {}
+        response = self._call(
+            self._client.query,
+            TableName=self._table,
+            KeyConditionExpression="pk = :day",
+            ExpressionAttributeValues={":day": {"S": f"OUTCOME#{day.isoformat()}"}},
+            Limit=limit,
+            **extra,
+        )
+        items = [ConversationOutcome.model_validate(from_item(i)) for i in response.get("Items", [])]
+        return OutcomePage(items, response.get("LastEvaluatedKey"))
 
     def conversation_put(self, before: Conversation, after: Conversation) -> dict[str, Any]:
         # Two turns racing on one conversation both read version N; only the first write of N+1 wins,

@@ -138,8 +138,9 @@ class DynamoHandoffStore:
         actions: list[dict[str, Any]] = [handoff_put(self._table, change.after, change.before.version)]
         roles = ["handoff"]
         if change.conversation_after is not None and change.conversation_before is not None:
-            actions.append(self._conversations.conversation_put(change.conversation_before, change.conversation_after))
-            roles.append("conversation")
+            writes = self._conversations.conversation_writes(change.conversation_before, change.conversation_after)
+            actions += writes
+            roles += ["conversation", *["outcome"] * (len(writes) - 1)]
             actions += [self._conversations.message_put(change.after.conversation_id, m) for m in change.messages]
             roles += ["message"] * len(change.messages)
         for agent_id, delta in change.agent_deltas:

@@ -49,6 +49,8 @@ class SmsMessage:
 
 
 def _options_line(quick_replies: list[QuickReply]) -> str:
+    if all(q.title == str(i) for i, q in enumerate(quick_replies, start=1)):  # a scale, like the 1-5 rating
+        return f"Reply a number from 1 to {len(quick_replies)}."
     choices = ", ".join(f"{i} for {q.title}" for i, q in enumerate(quick_replies, start=1))
     return f"Reply {choices}."
 

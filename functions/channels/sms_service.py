@@ -12,14 +12,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from channels.sms import render_sms
-from core.banking import BankingBackend
+from core.banking import BankingBackend, CustomerProfile
 from core.conversation import Conversations
 from core.models import AuthLevel, Channel, ConversationStatus, Customer, Message, Reply, Role
+
+if TYPE_CHECKING:
+    from core.proactive import Outreach
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -142,6 +145,41 @@ class SmsService:
         """ "2" answers the second numbered option of the last text, as if its button were pressed."""
         digit = _DIGIT.match(text)
         return record.options.get(digit.group(1), text) if digit else text
+
+
+@dataclass
+class SmsOutreach:
+    """Proactive outreach by text: the conversation we start on the customer's number, and its first text.
+    The number's record points at it, so the customer's reply ("YES", "1") continues that conversation."""
+
+    conversations: Conversations
+    directory: PhoneDirectory
+    sender: SmsSender
+    max_segments: int = 3
+
+    def sms_allowed(self, phone: str) -> bool:
+        record = self.directory.get(phone)
+        return not (record and record.opted_out)
+
+    def start_outreach(self, outreach: Outreach, flow: str, slots: dict[str, Any], profile: CustomerProfile) -> str:
+        customer = Customer(customer_id=profile.customer_id, auth_level=AuthLevel.IDENTIFIED)
+        started = self.conversations.open_proactive(
+            Channel.SMS, customer, flow, slots, outreach.rule, phone=profile.phone
+        )
+        conversation_id = started.conversation.conversation_id
+        rendered = render_sms(started.replies, self.max_segments)
+        record = self.directory.get(profile.phone) or PhoneRecord(phone=profile.phone)
+        self.directory.save(
+            record.model_copy(
+                update={"conversation_id": conversation_id, "last_active": outreach.created_at,
+                        "options": rendered.options}
+            )
+        )  # fmt: skip
+        if isinstance(self.sender, QueuedSender):
+            self.sender.send_for(profile.phone, rendered.text, conversation_id, started.conversation.last_seq)
+        else:
+            self.sender.send(profile.phone, rendered.text)
+        return conversation_id
 
 
 class SmsReplies(Protocol):

@@ -35,9 +35,20 @@ from core.handoff import (
     estimate_wait,
 )
 from core.handoff_intake import WAITING_CHOICES
-from core.models import Channel, Conversation, ConversationStatus, DialogueState, Message, QuickReply, Role, TurnOutcome
+from core.models import (
+    Channel,
+    Conversation,
+    ConversationStatus,
+    DialogueState,
+    Message,
+    QuickReply,
+    Role,
+    ServiceRecord,
+    TurnOutcome,
+)
 from core.ports import ConversationStore, HandoffStore
 from core.redaction import redact_pii
+from core.service_record import CSAT_BUTTONS, CSAT_QUESTION, after_agent_joined, after_agent_resolved
 
 QUEUE_PAGE = 50
 _MAX_ATTEMPTS = 8
@@ -68,6 +79,7 @@ class AgentDesk:
     skills: tuple[Skill, ...] = field(default=tuple(Skill))
     # delivers messages to channels without a feed the customer polls (SMS); None: web and app only
     notify: Callable[[Channel, str | None, tuple[Message, ...], str], None] | None = None
+    observe: Callable[[Conversation, Conversation], None] | None = None  # (before, after) of each stored change
 
     def agent(self, agent_id: str) -> AgentProfile:
         profile = self.handoffs.agent(agent_id)
@@ -107,7 +119,10 @@ class AgentDesk:
             if handoff.status is HandoffStatus.CLAIMED and handoff.agent_id:  # took over an expired lease
                 deltas += ((handoff.agent_id, -1),)
             joined = f"{_first_name(agent.name)} from our team has joined the chat."
-            return _with_conversation(handoff, claimed, conversation, ConversationStatus.AGENT, joined, now, deltas)
+            service = after_agent_joined(conversation.service, now)
+            return _with_conversation(
+                handoff, claimed, conversation, ConversationStatus.AGENT, joined, now, deltas, service=service
+            )
 
         return self._transition(handoff_id, change, lost=lambda: HandoffAlreadyClaimed(handoff_id))
 
@@ -196,7 +211,13 @@ class AgentDesk:
             closed = _unclaimed(handoff).moved_to(status, disposition=disposition, closed_at=now)
             text = f"{_first_name(agent.name)} has left the chat. You're back with the virtual assistant."
             deltas = ((agent.agent_id, -1),)
-            return _with_conversation(handoff, closed, conversation, ConversationStatus.BOT, text, now, deltas)
+            if status is not HandoffStatus.RESOLVED:
+                return _with_conversation(handoff, closed, conversation, ConversationStatus.BOT, text, now, deltas)
+            service = after_agent_resolved(conversation.service, now)  # and the rating question goes with the goodbye
+            return _with_conversation(
+                handoff, closed, conversation, ConversationStatus.BOT, f"{text} {CSAT_QUESTION}", now, deltas,
+                quick_replies=CSAT_BUTTONS, service=service,
+            )  # fmt: skip
 
         return self._transition(handoff_id, change, lost=lambda: NotYourHandoff(handoff_id))
 
@@ -240,6 +261,8 @@ class AgentDesk:
             except ConcurrentUpdate:  # the customer wrote meanwhile: the handoff is unchanged, so try again
                 self.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))
                 continue
+            if self.observe and planned.conversation_before and planned.conversation_after:
+                self.observe(planned.conversation_before, planned.conversation_after)
             if self.notify and planned.messages:  # SMS customers get what the web chat shows in its feed
                 self.notify(conversation.channel, conversation.phone, planned.messages, conversation.conversation_id)
             return planned.after
@@ -262,6 +285,7 @@ def _with_conversation(
     now: datetime,
     deltas: tuple[tuple[str, int], ...],
     quick_replies: tuple[QuickReply, ...] = (),
+    service: ServiceRecord | None = None,
 ) -> HandoffChange:
     """The handoff's move, with the conversation's owner flipped and the customer told, in one write."""
     seq = conversation.last_seq + 1
@@ -277,6 +301,7 @@ def _with_conversation(
             "last_seq": seq,
             "version": conversation.version + 1,
             "state": state,
+            "service": service or conversation.service,
         }
     )
     return HandoffChange(before, after, conversation, updated, (notice,), deltas)

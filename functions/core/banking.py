@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from core.models import Frozen
 
@@ -43,6 +43,7 @@ class CustomerProfile(Frozen):
     vip: bool = False
     vulnerable: bool = False
     home_currency: str = "GBP"
+    contact_channel: Literal["sms", "app"] = "sms"  # where we reach them first (proactive service)
 
 
 class AccountKind(StrEnum):

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.engine import VERIFY, FlowEngine, Turn
 from core.errors import (
@@ -29,18 +29,32 @@ from core.models import (
     Conversation,
     ConversationStatus,
     Customer,
+    DialogueState,
     IntentScore,
     Message,
     NluResult,
     Reply,
     Role,
+    ServiceRecord,
     TurnOutcome,
 )
 from core.ports import ConversationStore, NluClient
 from core.reason_offers import ReasonOffers
 from core.redaction import redact_pii
 from core.sentiment import TRAJECTORY_LENGTH, score_message
+from core.service_record import (
+    CSAT_THANKS,
+    NOT_A_REASON,
+    after_customer_turn,
+    after_queue_left,
+    after_rating,
+    confident_intent,
+    csat_score,
+)
 from core.tokens import new_conversation_token, token_matches
+
+if TYPE_CHECKING:
+    from core.proactive import Outreach
 
 # A quick-reply payload like "/check_balance" names the intent directly, as in Rasa.
 _INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,64})$")
@@ -70,6 +84,14 @@ class StartedConversation:
     replies: tuple[Reply, ...]
 
 
+class OutreachFeed(Protocol):
+    """Proactive outreach waiting for the customer to open the app (core.proactive.ProactiveService)."""
+
+    def next_for(self, customer_id: str) -> tuple[Outreach, str, dict[str, Any]] | None: ...
+
+    def delivered(self, outreach: Outreach, conversation_id: str) -> None: ...
+
+
 @dataclass
 class Conversations:
     store: ConversationStore
@@ -80,6 +102,8 @@ class Conversations:
     sleep: Callable[[float], None] = time.sleep
     verified_session: timedelta = timedelta(minutes=30)  # how long a web verification carries to a new chat
     offers: ReasonOffers | None = None  # the contact-reason prediction; None: the plain welcome
+    observe: Callable[[Conversation, Conversation], None] | None = None  # (before, after) of each stored turn
+    feed: OutreachFeed | None = None  # proactive outreach that the customer's next app conversation opens with
 
     def start(
         self, channel: Channel, locale: str, customer: Customer | None, phone: str | None = None
@@ -97,11 +121,47 @@ class Conversations:
             phone=phone,
         )
         replies = () if channel is Channel.SMS else self.engine.catalogue.welcome
+        waiting = (
+            self.feed.next_for(customer.customer_id) if customer and self.feed and channel is not Channel.SMS else None
+        )
+        if customer and self.feed and waiting:  # we have news for them: the conversation opens with it
+            outreach, flow, slots = waiting
+            started = self.open_proactive(channel, customer, flow, slots, outreach.rule, keys=(token, token_hash))
+            self.feed.delivered(outreach, started.conversation.conversation_id)
+            return started
         if customer and channel is not Channel.SMS and self.offers:
             recent = self.store.recent_for_customer(customer.customer_id)
             offer = self.offers.first_turn(customer, channel, recent, now)
             if offer:  # the likely reason, asked before the customer types
                 replies, conversation.prediction = (offer[0],), offer[1].model_dump(mode="json")
+        messages = _bot_messages(replies, first_seq=1, now=now)
+        conversation.last_seq = len(messages)
+        self.store.create(conversation, messages)
+        return StartedConversation(conversation, token, replies)
+
+    def open_proactive(
+        self,
+        channel: Channel,
+        customer: Customer,
+        flow: str,
+        slots: dict[str, Any],
+        rule: str,
+        phone: str | None = None,
+        keys: tuple[str, str] | None = None,
+    ) -> StartedConversation:
+        """A conversation the system starts: the flow's first steps are our message, the reply continues it."""
+        token, token_hash = keys or new_conversation_token()
+        now = self.clock()
+        conversation = Conversation(
+            conversation_id=str(uuid.uuid4()), channel=channel, token_hash=token_hash, customer=customer,
+            created_at=now, phone=phone,
+        )  # fmt: skip
+        turn = Turn(
+            text="", nlu=None, customer=customer, conversation_id=conversation.conversation_id,
+            client_message_id=f"outreach:{rule}", now=now,
+        )  # fmt: skip
+        replies, conversation.state = self.engine.open_flow(flow, slots, turn)
+        conversation.service = ServiceRecord(started_by="system", proactive_rule=rule, reason=flow)
         messages = _bot_messages(replies, first_seq=1, now=now)
         conversation.last_seq = len(messages)
         self.store.create(conversation, messages)
@@ -152,7 +212,7 @@ class Conversations:
             if conversation.status is ConversationStatus.CLOSED:
                 raise ConversationClosed(conversation_id)
             if not understood:
-                nlu, understood = self._understand(redacted, self._awaits_code(conversation)), True
+                nlu, understood = self._understand(redacted, conversation), True
             try:
                 return self._commit(conversation, text, self._as_shown(redacted, conversation), client_message_id, nlu)
             except DuplicateMessage:
@@ -179,10 +239,12 @@ class Conversations:
         frames = conversation.state.frames
         return bool(frames) and frames[-1].get("flow") == VERIFY and frames[-1].get("step") == "code"
 
-    def _understand(self, text: str, awaiting_code: bool = False) -> NluResult | None:
+    def _understand(self, text: str, conversation: Conversation) -> NluResult | None:
         if match := _INTENT_PAYLOAD.match(text.strip()):
             return NluResult(intent=IntentScore(name=match["intent"], confidence=1.0))
-        if awaiting_code and _CODE.fullmatch(text.strip()):
+        if csat_score(conversation.service, text) is not None:  # a rating needs no model
+            return NluResult(intent=IntentScore(name="inform", confidence=1.0))
+        if self._awaits_code(conversation) and _CODE.fullmatch(text.strip()):
             # A one-time code is the answer to the question asked: it never leaves for the NLU function.
             return NluResult(intent=IntentScore(name="inform", confidence=1.0))
         try:
@@ -209,19 +271,28 @@ class Conversations:
             update={"sentiment": [*conversation.state.sentiment, mood][-TRAJECTORY_LENGTH:]}
         )
         current = conversation.model_copy(update={"state": state})
-        if conversation.status is ConversationStatus.BOT:
+        score = csat_score(conversation.service, text)
+        replies: tuple[Reply, ...]
+        if conversation.status is ConversationStatus.BOT and score is not None:
+            replies, handoff = (Reply(text=CSAT_THANKS),), None
+            current.service = after_rating(conversation.service, score, now)
+        elif conversation.status is ConversationStatus.BOT:
             replies, current, handoff = self._bot_turn(current, text, raw_text, nlu, client_message_id, now)
         elif conversation.status is ConversationStatus.QUEUED:
             cancel = bool(nlu and nlu.intent.name == "cancel" and nlu.intent.confidence >= 0.5)
             step = self.intake.while_waiting(conversation, raw_text, cancel, now)
             replies, handoff = step.replies, step.write
             current = current.model_copy(update={"status": step.status, "handoff_id": step.handoff_id})
+            if step.status is ConversationStatus.BOT:
+                current.service = after_queue_left(current.service)
         else:  # an agent has the conversation: the message is theirs to answer
             replies, handoff = (), None
         messages = [customer_message, *_bot_messages(replies, first_seq=seq + 1, now=now)]
         after = current.model_copy(update={"last_seq": seq + len(replies), "version": conversation.version + 1})
         outcome = TurnOutcome(replies=replies, status=after.status, seq=seq)
         self.store.commit_turn(conversation, after, messages, (client_message_id, outcome), handoff)
+        if self.observe:
+            self.observe(conversation, after)
         return outcome
 
     def _bot_turn(
@@ -255,6 +326,7 @@ class Conversations:
             update={"state": state, "customer": customer, "verified_at": verified_at, "prediction": prediction}
         )
         if request is None:
+            current.service, replies = self._served(conversation, state, nlu, replies, None, now)
             return replies, current, None
         if request.reason == HandoffReason.CUSTOMER_ASKED and conversation.state.low_confidence_streak >= (
             self.engine.policy.max_low_confidence_turns
@@ -264,10 +336,40 @@ class Conversations:
         # The trajectory that triggered this handoff goes with it; back with the bot, the customer starts afresh.
         state = state.model_copy(update={"handoff_request": None, "sentiment": [], "frames": []})
         current = current.model_copy(update={"state": state, "status": step.status, "handoff_id": step.handoff_id})
+        handed_off = request.reason if step.write else None  # a queued handoff or a callback request
+        current.service, replies = self._served(conversation, current.state, nlu, replies, handed_off, now)
         return (*replies, *step.replies), current, step.write
 
-
-_NOT_A_REASON = ("greet", "affirm", "deny", "thanks", "something_else", "inform", "bot_challenge", "human_handoff")
+    def _served(
+        self,
+        before: Conversation,
+        state: DialogueState,
+        nlu: NluResult | None,
+        replies: tuple[Reply, ...],
+        handed_off: str | None,
+        now: datetime,
+    ) -> tuple[ServiceRecord, tuple[Reply, ...]]:
+        """The service record after a bot turn: a task done or a question answered resolves the contact."""
+        intent = confident_intent(nlu, self.engine.policy.confidence_threshold)
+        started = state.last_task if state.last_task != before.state.last_task else None
+        in_task = bool(before.state.frames) or started is not None
+        task_done = in_task and not state.frames and intent != "cancel" and state.handoff_request is None
+        answered = (
+            intent is not None
+            and intent not in NOT_A_REASON
+            and intent in self.engine.catalogue.responses
+            and not (before.state.frames or state.frames)
+        )
+        return after_customer_turn(
+            before.service,
+            intent=intent,
+            task_started=started,
+            task_done=task_done and not handed_off,
+            answered=answered and not handed_off,
+            handed_off=handed_off,
+            replies=replies,
+            now=now,
+        )
 
 
 def _confirm(
@@ -279,7 +381,7 @@ def _confirm(
         return prediction
     if task_after and task_after != task_before:
         return {**prediction, "confirmed": task_after}
-    if nlu and nlu.intent.confidence >= 0.5 and nlu.intent.name not in _NOT_A_REASON:
+    if nlu and nlu.intent.confidence >= 0.5 and nlu.intent.name not in NOT_A_REASON:
         return {**prediction, "confirmed": "other"}
     return prediction
 

@@ -121,6 +121,15 @@ class FlowEngine:
             state.last_intent = intent
         return tuple(replies), state
 
+    def open_flow(self, name: str, slots: Slots, turn: Turn) -> tuple[tuple[Reply, ...], DialogueState]:
+        """A flow we start without a customer message (proactive outreach): its first steps are the message,
+        and it waits for the customer's answer like any other flow."""
+        flow = self.flows[name]
+        frames = [FlowFrame(flow=name, step=flow.steps[0].id, slots=dict(slots))]
+        replies = TurnOutput()
+        self._run(turn, frames, replies, fresh_message=False)
+        return tuple(replies), DialogueState(frames=[f.model_dump() for f in frames], last_task=name)
+
     def _hand_over(self, request: HandoffRequest, interrupted: list[FlowFrame]) -> None:
         """A person takes over: the bot drops its task stack, and the agent learns the task that was interrupted."""
         task = next((f for f in reversed(interrupted) if f.flow != VERIFY), None)

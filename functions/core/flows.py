@@ -75,7 +75,7 @@ AnyStep = Collect | Confirm | Action | Say | SetSlots | Link | Handoff
 class Flow(FlowSchema):
     name: str
     description: str
-    intents: tuple[str, ...] = Field(min_length=1)
+    intents: tuple[str, ...] = ()  # none: only proactive outreach opens it (core.proactive)
     auth: AuthLevel = AuthLevel.ANONYMOUS
     skill: str = "general"
     steps: tuple[AnyStep, ...] = Field(min_length=1)

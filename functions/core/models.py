@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -118,6 +118,44 @@ class DialogueState(BaseModel):
     last_task: str | None = None  # the last self-service flow started, for a later handoff's context
 
 
+class Resolution(StrEnum):
+    OPEN = "open"  # nothing resolved yet
+    BOT = "bot"  # the bot finished a task or answered the question: contained
+    HANDED_OFF = "handed_off"  # waiting for, or with, a person
+    AGENT = "agent"  # a person resolved it
+    ABANDONED = "abandoned"  # the customer stopped waiting for a person
+
+
+class ServiceRecord(BaseModel):
+    """How the conversation has gone so far, as the business measures it (core.service_record moves it on)."""
+
+    started_by: Literal["customer", "system"] = "customer"
+    proactive_rule: str | None = None  # the rule that contacted the customer first
+    reason: str | None = None  # the contact reason: the first task, else the first question asked
+    resolution: Resolution = Resolution.OPEN
+    resolved_at: datetime | None = None
+    customer_turns: int = 0
+    turns_to_resolution: int | None = None  # customer messages until it was first resolved
+    repeated: int = 0  # requests the customer had already made in this conversation
+    intents: list[str] = Field(default_factory=list)  # the requests made so far (bounded)
+    first_customer_at: datetime | None = None
+    handoff_reason: str | None = None
+    handoff_at: datetime | None = None
+    agent_joined_at: datetime | None = None  # the first agent's claim
+    csat_asked: bool = False
+    csat: int | None = None
+    offers_made: list[str] = Field(default_factory=list)  # intents suggested after a task was done
+    offers_accepted: int = 0
+
+    def milestone(self) -> dict[str, object]:
+        """What the outcome store keeps: everything but the counters every turn moves."""
+        return self.model_dump(exclude={"customer_turns", "intents"}, mode="json")
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolution in (Resolution.BOT, Resolution.AGENT)
+
+
 class Conversation(BaseModel):
     conversation_id: str
     channel: Channel
@@ -133,6 +171,7 @@ class Conversation(BaseModel):
     verified_at: datetime | None = None  # when the customer proved who they are in this conversation
     prediction: dict[str, Any] | None = None  # reason_offers.PredictionRecord: offered reasons, then the confirmed one
     phone: str | None = None  # SMS: the customer's number (identifies, does not prove)
+    service: ServiceRecord = Field(default_factory=ServiceRecord)  # how it is going, as the business measures it
 
 
 class TurnOutcome(Frozen):

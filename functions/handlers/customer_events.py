@@ -1,4 +1,5 @@
-"""Lambda entry point of the core systems' events (EventBridge bus CustomerEventsBus): onto the timeline."""
+"""Lambda entry point of the core systems' events (EventBridge bus CustomerEventsBus): onto the timeline, and
+to the proactive rules, which may contact the customer first."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from bootstrap import build_timeline, get_settings
+from bootstrap import build_proactive, build_timeline, get_settings
 from core.prediction import CustomerEvent  # noqa: TC001 - pydantic resolves the annotation at run time
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from adapters.dynamodb_timeline import DynamoTimeline
+    from core.proactive import ProactiveService
 
 logger = Logger()
 metrics = Metrics()
@@ -31,6 +33,11 @@ def timeline() -> DynamoTimeline:
     return build_timeline(get_settings())
 
 
+@cache
+def proactive() -> ProactiveService:
+    return build_proactive(get_settings())
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -41,7 +48,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("unreadable customer event", extra={"problems": error.error_count(), "id": event.get("id")})
         metrics.add_metric(name="CustomerEventsRejected", unit=MetricUnit.Count, value=1)
         return {"stored": False}
-    stored = timeline().record(envelope.detail)
+    customer_event = envelope.detail
+    logger.append_keys(event_id=customer_event.event_id)
+    stored = timeline().record(customer_event)
     metrics.add_metric(name="CustomerEvents", unit=MetricUnit.Count, value=1)
-    logger.info("customer event", extra={"kind": envelope.detail.kind, "stored": stored})
-    return {"stored": stored}
+    # A redelivered event is considered again: the ledger's once-per-event write keeps it from repeating.
+    outreach = proactive().consider(customer_event)
+    for done in outreach:
+        metrics.add_metric(name=f"ProactiveOutreach_{done.status}", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "customer event",
+        extra={"kind": customer_event.kind, "stored": stored, "outreach": [(o.rule, o.status) for o in outreach]},
+    )
+    return {"stored": stored, "outreach": [o.status for o in outreach]}

@@ -94,8 +94,8 @@ def test_an_agent_takes_over_from_the_bot_and_hands_the_customer_back(local_stac
     expect(agent.get_by_test_id("mine").locator("li")).to_have_count(0)
     expect(agent.get_by_test_id("agent-load")).to_have_text("0/4 active")
 
-    expect(customer.locator(".msg--system").last).to_have_text(
-        "Chen has left the chat. You're back with the virtual assistant."
+    expect(customer.locator(".msg--system").last).to_contain_text(
+        "Chen has left the chat. You're back with the virtual assistant. Before you go: how would you rate"
     )
     expect(customer.locator("#status")).to_have_text("Virtual assistant")
     customer.fill("#text", "what's my balance")

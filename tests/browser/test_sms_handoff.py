@@ -85,9 +85,10 @@ def test_a_texting_customer_is_taken_over_by_an_agent_and_handed_back_to_the_bot
     agent.get_by_test_id("resolve").click()
     expect(agent.get_by_text("Choose a conversation from the queue.")).to_be_visible()
     expect(agent.get_by_test_id("mine").locator("li")).to_have_count(0)
-    expect(last_bank_text(phone)).to_have_text(
-        "Bilal has left the chat. You're back with the virtual assistant.", timeout=SMS_WAIT
+    expect(last_bank_text(phone)).to_contain_text(
+        "Bilal has left the chat. You're back with the virtual assistant. Before you go", timeout=SMS_WAIT
     )
+    expect(last_bank_text(phone)).to_contain_text("Reply a number from 1 to 5.")
 
     text(phone, "when are you open")
     expect(last_bank_text(phone)).to_contain_text("Monday to Friday 8am-8pm", timeout=SMS_WAIT)

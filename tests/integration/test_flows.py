@@ -362,3 +362,32 @@ def test_a_dispute_above_the_review_limit_goes_to_a_person_as_a_business_rule(co
         "dispute_transaction",
     )
     assert handoff.context.slots["transaction"]["merchant"] == "HMRC VAT"
+
+
+def _outcome(conversations: Conversations, conversation_id: str) -> dict:
+    store = conversations.store
+    assert isinstance(store, DynamoConversationStore)
+    found = [o for o in store.outcomes(datetime.now(UTC).date()).outcomes if o.conversation_id == conversation_id]
+    assert len(found) == 1, "one outcome item per conversation"
+    return found[0].model_dump(mode="json")
+
+
+def test_a_finished_task_is_stored_as_contained_and_the_rating_is_kept(conversations):
+    chat = chat_as(conversations, "C-1001")
+    chat.say("how much is my card bill")
+    chat.say("9023")
+    outcome = _outcome(conversations, chat.id)["service"]
+    assert (outcome["reason"], outcome["resolution"], outcome["turns_to_resolution"]) == ("card_bill", "bot", 2)
+    assert outcome["offers_made"] == ["make_payment"]
+    assert "rate this conversation" in chat.say("/thanks")
+    assert chat.buttons == ["1", "2", "3", "4", "5"]
+    assert "Thank you for your rating" in chat.say("4")
+    assert _outcome(conversations, chat.id)["service"]["csat"] == 4
+
+
+def test_a_customer_who_stops_waiting_for_a_person_is_counted_as_abandoned(conversations):
+    chat = chat_as(conversations, "C-1002")
+    chat.say("talk to a person")
+    assert _outcome(conversations, chat.id)["service"]["resolution"] == "handed_off"
+    chat.say("stop")
+    assert _outcome(conversations, chat.id)["service"]["resolution"] == "abandoned"

@@ -208,3 +208,20 @@ def test_each_agent_action_costs_a_few_dynamodb_calls(world, client):
         assert calls.count("TransactWriteItems") == 1, (action, calls)
         assert len(calls) <= 5, (action, calls)
     print({action: len(calls) for action, calls in costs.items()})
+
+
+def test_an_agent_resolution_is_stored_with_time_to_agent_handle_time_and_a_rating_question(world):
+    conversations, desk, _, handoffs = world
+    agent = _agent(handoffs, "outcome-agent")
+    handoff_id = _queued(conversations, customer="C-1003")
+    desk.claim(agent, handoff_id)
+    desk.send(agent, handoff_id, "Let me sort that out for you.", "a1")
+    desk.resolve(agent, handoff_id, "resolved")
+    conversation_id = handoffs.get(handoff_id).conversation_id
+    [outcome] = [o for o in conversations.store.outcomes(datetime.now(UTC).date()).outcomes
+                 if o.conversation_id == conversation_id]  # fmt: skip
+    service = outcome.service
+    assert (service.resolution, service.handoff_reason, service.csat_asked) == ("agent", "customer_asked", True)
+    assert service.handoff_at <= service.agent_joined_at <= service.resolved_at
+    last = conversations.store.list_messages(conversation_id, 0, 50)[-1]
+    assert "rate this conversation" in last.text and [q.title for q in last.quick_replies] == ["1", "2", "3", "4", "5"]

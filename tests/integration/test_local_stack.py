@@ -1,5 +1,6 @@
 """The README's run command: the real local stack, driven over HTTP like a client would."""
 
+import time
 import uuid
 
 import pytest
@@ -40,3 +41,23 @@ def test_an_unknown_route_gets_a_json_404(local_stack):
     response = requests.get(f"{local_stack.url}/v1/nothing-here", timeout=10)
     assert response.status_code == 404
     assert response.json()["message"]
+
+
+def test_a_suspected_fraud_event_texts_the_customer_first_and_their_yes_is_answered(local_stack):
+    phone = "+447700900105"  # C-1005, the customer of the scenario
+
+    def texts() -> list[str]:
+        outbox = requests.get(f"{local_stack.url}/local/sms/outbox", params={"phone": phone}, timeout=10).json()
+        return [m["text"] for m in outbox["messages"]]
+
+    before = len(texts())
+    fired = requests.post(f"{local_stack.url}/local/events", json={"scenario": "suspected_fraud"}, timeout=30)
+    assert fired.status_code == 200
+    deadline = time.monotonic() + 30  # the text goes through the outbound queue and the sender function
+    while len(texts()) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alert = texts()[-1]
+    assert "Hotel Lisboa" in alert and "ending 6612" in alert and "YES or NO" in alert
+    answer = requests.post(f"{local_stack.url}/local/sms/send", json={"from": phone, "text": "YES"}, timeout=30)
+    assert answer.status_code == 200
+    assert any("Thank you for confirming" in t for t in texts())

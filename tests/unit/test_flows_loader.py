@@ -44,7 +44,6 @@ def test_a_good_flow_loads_with_its_steps(tmp_path):
         (lambda d: d["flows"]["freeze"]["steps"][0].update(type="colour"), "step 'which': type"),
         (lambda d: d["flows"]["freeze"]["steps"].append({"id": "x", "dance": 1}), "step 'x': a step needs one of"),
         (lambda d: d["flows"]["freeze"].update(auth="sort of"), "flow 'freeze': auth"),
-        (lambda d: d["flows"]["freeze"].update(intents=[]), "flow 'freeze': intents"),
         (lambda d: d["flows"]["freeze"]["steps"][2].update(id="check"), "step ids repeat"),
     ],
 )

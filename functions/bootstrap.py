@@ -45,6 +45,7 @@ from core.prediction import PredictorModel
 from core.proactive import ProactiveService, QuietHours, load_rules
 from core.reason_offers import ReasonOffers
 from core.step_up import StepUp
+from core.supervision import Supervision
 from core.verification import Verifier
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class Settings(BaseSettings):
     demo_bank_table: str = "DemoBankTable"
     conversation_retention_days: int = 90
     nlu_function_name: str = "NluFunction"
-    nlu_timeout_s: float = 3.0
+    nlu_timeout_s: float = 2.5
     app_token_secret_arn: str | None = None
     # Local development only: the documented signing key, used when no secret ARN is configured.
     app_token_secret: SecretStr | None = None
@@ -136,6 +137,7 @@ class AgentDependencies:
     desk: AgentDesk
     packs: ContextPackBuilder
     tokens: AgentTokenVerifier
+    supervision: Supervision
 
 
 RESPONSES_FILE = FLOWS_DIR / "responses.yml"
@@ -165,7 +167,8 @@ def _app_token_key(settings: Settings) -> str:
 
 
 def _dynamodb() -> DynamoDBClient:
-    retries = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+    # total_max_attempts counts the first try: 3 tries keep a throttled call well inside a 10 s function.
+    retries = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5)
     return boto3.client("dynamodb", config=retries)
 
 
@@ -193,7 +196,8 @@ def _sms_sender(settings: Settings) -> SmsSender:
             status_callback=status_url,
         )
     if settings.sms_provider == "end_user_messaging":
-        client = boto3.client("pinpoint-sms-voice-v2")
+        timeouts = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 2})
+        client = boto3.client("pinpoint-sms-voice-v2", config=timeouts)
         return EndUserMessagingSender(client, settings.sms_origination_identity, settings.sms_configuration_set)
     if settings.local_sms_outbox is None:
         raise RuntimeError("Configure SMS_PROVIDER (twilio | end_user_messaging) or LOCAL_SMS_OUTBOX (local run)")
@@ -233,7 +237,11 @@ def _twilio_credentials(settings: Settings) -> dict[str, str]:
 
 def _conversations(settings: Settings, dynamodb: DynamoDBClient, sender: SmsSender) -> tuple[Conversations, str]:
     nlu_config = Config(
-        retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=settings.nlu_timeout_s
+        # Two tries of nlu_timeout_s each stay inside the chat function's 10 s, so a hung model gets the honest
+        # "I can't understand right now" rather than a gateway timeout.
+        retries={"mode": "standard", "total_max_attempts": 2},
+        connect_timeout=1,
+        read_timeout=settings.nlu_timeout_s,
     )
     store, handoffs = _stores(settings, dynamodb)
     nlu = LambdaNluClient(boto3.client("lambda", config=nlu_config), settings.nlu_function_name)
@@ -348,7 +356,7 @@ def build_agent_dependencies(settings: Settings) -> AgentDependencies:
     titles = {name: flow.description for name, flow in load_flow_files().items()}
     tokens = AgentTokenVerifier(settings.agent_token_issuer, settings.agent_client_id, settings.agent_jwks_url)
     packs = ContextPackBuilder(store, bank, titles)
-    return AgentDependencies(desk=desk, packs=packs, tokens=tokens)
+    return AgentDependencies(desk=desk, packs=packs, tokens=tokens, supervision=Supervision(store, handoffs))
 
 
 def build_timeline(settings: Settings) -> DynamoTimeline:

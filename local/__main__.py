@@ -20,8 +20,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print("Starting the local stack (DynamoDB endpoint, NLU model, gateway)...", flush=True)
     with LocalStack(config) as stack:
+        # `make report` (and anything else) finds this run's database here.
+        (config.log_dir.parent / "dynamodb-endpoint").write_text(stack.dynamodb_endpoint)
         print(
             f"\n  Web chat        {stack.url}/\n"
+            f"  Supervisor      {stack.url}/agent/supervisor.html (sign in as chen)\n"
             f"  OpenAPI         {stack.url}/openapi.json\n"
             f"  DynamoDB        {stack.dynamodb_endpoint}\n"
             f"  NLU (Invoke)    {stack.nlu_endpoint}\n"

@@ -1,8 +1,9 @@
 """The local stand-in for the agents' Cognito user pool: demo agents, InitiateAuth and a JWKS. Never deployed.
 
 Its tokens have the shape of Cognito's, so the agent API verifies them with the same AgentTokenVerifier it uses
-in AWS. Every agent is in the one group `agents`, as in the deployed pool: groups say who may use the agent
-console; skills and capacity are routing data the agent API keeps with the agent, not in a token that lives an hour.
+in AWS. Every agent is in the group `agents` and Chen also in `supervisors`, as in the deployed pool: groups are
+roles (who may use the console, who may see the figures); skills and capacity are routing data the agent API keeps
+with the agent, not in a token that lives an hour.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from adapters.agent_tokens import SUPERVISORS_GROUP
 
 LOCAL_POOL_ID = "eu-west-1_LocalPool"
 LOCAL_CLIENT_ID = "local-agent-console"
@@ -39,13 +42,23 @@ class DemoAgent:
     name: str
     skills: tuple[str, ...]
     capacity: int
+    supervisor: bool = False
+
+    @property
+    def groups(self) -> list[str]:
+        return [AGENT_GROUP, SUPERVISORS_GROUP] if self.supervisor else [AGENT_GROUP]
 
 
 DEMO_AGENTS: tuple[DemoAgent, ...] = (
     DemoAgent("alice", "alice-demo-pass", "Alice Moreno", ("cards", "payments_disputes", "general"), 3),
     DemoAgent("bilal", "bilal-demo-pass", "Bilal Haddad", ("insurance_claims", "loans", "general"), 2),
     DemoAgent(
-        "chen", "chen-demo-pass", "Chen Wei", ("cards", "payments_disputes", "insurance_claims", "loans", "general"), 4
+        "chen",
+        "chen-demo-pass",
+        "Chen Wei",
+        ("cards", "payments_disputes", "insurance_claims", "loans", "general"),
+        4,
+        supervisor=True,
     ),
 )
 
@@ -107,7 +120,7 @@ class LocalAgentIssuer:
         now = int(time.time())
         claims = {
             "sub": self.sub_of(agent.username),
-            "cognito:groups": [AGENT_GROUP],
+            "cognito:groups": agent.groups,
             "iss": self.issuer,
             "client_id": LOCAL_CLIENT_ID,
             "origin_jti": str(uuid.uuid4()),
@@ -151,7 +164,7 @@ class LocalAgentIssuer:
         now = int(time.time())
         claims = {
             "sub": self.sub_of(agent.username),
-            "cognito:groups": [AGENT_GROUP],
+            "cognito:groups": agent.groups,
             "iss": self.issuer,
             "aud": LOCAL_CLIENT_ID,
             "token_use": "id",

@@ -22,11 +22,13 @@ from local.template import ROOT
 
 if TYPE_CHECKING:
     from local.template import Route
+    from local.usage import UsageMeter
 
 WEB_ROOT = ROOT / "web"
 # Pages served at these paths: the web chat at "/", the other pages by folder name.
 PAGES = {"/": "chat/index.html"}
 _TEXT_TYPES = ("application/json", "text/", "application/xml", "application/javascript")
+_METERING_BYTES = 512 * 1024  # HTTP APIs bill a request per 512 KB
 
 
 def is_text(content_type: str) -> bool:
@@ -100,12 +102,31 @@ class Gateway(ThreadingHTTPServer):
         invoke: Callable[[str, dict[str, Any]], Any],
         openapi: Callable[[], dict[str, Any]],
         local_routes: dict[str, LocalRoute] | None = None,
+        usage: UsageMeter | None = None,
     ) -> None:
         super().__init__(address, GatewayRequestHandler)
         self.routes = routes
         self.invoke = invoke
         self.openapi = openapi
         self.local_routes = local_routes or {}  # helpers of the local run only ("METHOD /path"), never deployed
+        self.usage = usage
+        self._usage_routes = _usage_routes(usage) if usage else {}
+
+    def helper_route(self, key: str) -> LocalRoute | None:
+        """A helper route of the local run ("METHOD /path"): the stack's own, or the usage meter's."""
+        return self.local_routes.get(key) or self._usage_routes.get(key)
+
+    def count_request(self, route: Route, body: bytes) -> None:
+        if self.usage is not None:
+            self.usage.add("apigateway", route.route_key, count=1 + len(body) // _METERING_BYTES)
+
+
+def _usage_routes(usage: UsageMeter) -> dict[str, LocalRoute]:
+    def reset(_: LocalRequest) -> tuple[int, dict[str, Any]]:
+        usage.reset()
+        return 200, {}
+
+    return {"GET /local/usage": lambda _: (200, usage.snapshot()), "DELETE /local/usage": reset}
 
 
 class GatewayRequestHandler(BaseHTTPRequestHandler):
@@ -124,11 +145,12 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         for route in self.server.routes:
             params = route.match(method, path)
             if params is not None:
+                self.server.count_request(route, body)
                 self._call_function(route, method, body, params)
                 return
         if method == "GET" and path == "/openapi.json":
             self._send(HTTPStatus.OK, json.dumps(self.server.openapi()).encode(), "application/json")
-        elif local := self.server.local_routes.get(f"{method} {path}"):
+        elif local := self.server.helper_route(f"{method} {path}"):
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, payload = local(LocalRequest(dict(parse_qsl(urlsplit(self.path).query)), headers, body))
             self._send_json(status, payload)

@@ -3,11 +3,13 @@
 `send` does what Twilio does with a text to our number: it posts the signed form webhook to the
 gateway (so signature checks, base64 bodies and TwiML answers are exercised for real) and delivers
 any TwiML answer to the phone, i.e. appends it to the local outbox where every outbound text lands.
+A `message_sid` in the request re-posts a text Twilio already sent, as Twilio does when it retries a webhook.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,8 @@ LOCAL_TWILIO_AUTH_TOKEN = "local-twilio-auth-token-not-for-production"
 LOCAL_ACCOUNT_SID = "AC" + "0" * 32
 SERVICE_NUMBER = "+447700900000"
 UNKNOWN_NUMBER = "+447700900999"
+_MESSAGE_SID = re.compile(r"^SM[0-9a-f]{32}$")
+_SEND_USAGE = 'Send {"from": "+4477...", "text": "...", "message_sid"?: "SM<32 hex>"}'
 
 
 @dataclass
@@ -54,9 +58,11 @@ class SmsSimulator:
         try:
             body = json.loads(request.body or b"{}")
             phone, text = str(body["from"]), str(body["text"])
-        except (ValueError, KeyError, TypeError):
-            return 400, {"message": 'Send {"from": "+4477...", "text": "..."}'}
-        sid = "SM" + uuid.uuid4().hex
+            sid = str(body.get("message_sid") or "SM" + uuid.uuid4().hex)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return 400, {"message": _SEND_USAGE}
+        if not _MESSAGE_SID.match(sid):
+            return 400, {"message": _SEND_USAGE}
         form = {"MessageSid": sid, "SmsSid": sid, "AccountSid": LOCAL_ACCOUNT_SID, "From": phone,
                 "To": SERVICE_NUMBER, "Body": text, "NumMedia": "0", "NumSegments": "1"}  # fmt: skip
         url = f"{self.gateway_url}/v1/sms/twilio"
@@ -70,9 +76,10 @@ class SmsSimulator:
         if answer.status_code != 200:
             return answer.status_code, {"status": answer.status_code, "message": answer.text[:200]}
         outbox = SmsOutbox(self.outbox_path)
-        for message in ElementTree.fromstring(answer.content).iter("Message"):
-            outbox.send(phone, message.text or "")
-        return 200, {"status": 200, "message_sid": sid}
+        replies = [message.text or "" for message in ElementTree.fromstring(answer.content).iter("Message")]
+        for reply in replies:
+            outbox.send(phone, reply)
+        return 200, {"status": 200, "message_sid": sid, "replies": replies}
 
     def outbox(self, query: dict[str, str]) -> dict[str, Any]:
         phone, after = query.get("phone", ""), int(query.get("after", "0") or 0)

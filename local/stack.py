@@ -31,6 +31,7 @@ from local.scenarios import SCENARIOS, eventbridge_event, scenario_events
 from local.sms_simulator import LOCAL_TWILIO_AUTH_TOKEN, SmsSimulator
 from local.tables import create_tables
 from local.template import ROOT, Template
+from local.usage import UsageMeter
 
 NLU_DIR = ROOT / "nlu"
 # Documented development key for app customer tokens; the cloud reads its key from Secrets Manager.
@@ -62,6 +63,7 @@ class LocalStack:
         self.url = ""
         self.agent_issuer: LocalAgentIssuer
         self._pools: dict[str, FunctionPool] = {}
+        self.usage = UsageMeter()  # what AWS would bill (benchmarks/cost.py, GET /local/usage)
 
     def __enter__(self) -> LocalStack:
         try:
@@ -83,6 +85,7 @@ class LocalStack:
             self.template.routes(),
             lambda name, event: pools[name].invoke(event),
             self.openapi,
+            usage=self.usage,
         )
         self._exit.callback(gateway.server_close)
         self.url = f"http://{self.config.host}:{gateway.server_address[1]}"
@@ -116,7 +119,7 @@ class LocalStack:
         environment["AWS_ENDPOINT_URL_LAMBDA"] = self.nlu_endpoint
         for name, function in self.template.zip_functions().items():
             log = self.config.log_dir / f"{name}.log"
-            pool = FunctionPool(function, environment, self.config.workers_per_function, log)
+            pool = FunctionPool(function, environment, self.config.workers_per_function, log, self.usage)
             pools[name] = self._exit.enter_context(closing(pool))
         for pool in pools.values():
             pool.warm()
@@ -153,6 +156,11 @@ class LocalStack:
             self._pools["CustomerEventsFunction"].invoke(eventbridge_event(event))
         return 200, {"events": [e.model_dump(mode="json") for e in events]}
 
+    def publish(self, event: dict[str, Any]) -> Any:
+        """Delivers one EventBridge event to CustomerEventsFunction, as the bus's rule does (the simulator uses it
+        in-process, or over POST /local/customer-events); returns what the function answered."""
+        return self._pools["CustomerEventsFunction"].invoke(event)
+
     def _dynamodb(self) -> Any:
         return boto3.client(
             "dynamodb",
@@ -177,6 +185,7 @@ class LocalStack:
             **SmsSimulator(self.url, self.sms_outbox).routes(),
             "GET /local/events": lambda _: (200, {"scenarios": {k: c for k, (c, _) in SCENARIOS.items()}}),
             "POST /local/events": self._fire_scenario,
+            "POST /local/customer-events": lambda request: (200, self.publish(_json(request.body))),
         }
 
     @property
@@ -229,7 +238,7 @@ class LocalStack:
         return document
 
     def _start_moto(self) -> str:
-        endpoint = DynamoDBEndpoint(self.config.host).start()
+        endpoint = DynamoDBEndpoint(self.config.host, usage=self.usage).start()
         self._exit.callback(endpoint.stop)
         return endpoint.url
 

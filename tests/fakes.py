@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import datetime
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -14,6 +17,7 @@ from core.errors import AgentAtCapacity, ConcurrentUpdate, DuplicateMessage, Han
 from core.handoff import AgentProfile, Handoff, HandoffChange, HandoffStatus, HandoffWrite, Skill
 from core.handoff_intake import HandoffIntake
 from core.models import Conversation, ConversationSummary, Entity, IntentScore, Message, NluResult, TurnOutcome
+from core.service_metrics import ConversationOutcome
 
 # Order matters: the first rule that matches names the intent.
 _RULES = (
@@ -71,13 +75,28 @@ class KeywordNlu:
         return NluResult(intent=ranking[0], intent_ranking=ranking, entities=entities)
 
 
+class NluFault(StrEnum):
+    """How a real NLU function misbehaves, as the Invoke API shows it."""
+
+    FUNCTION_ERROR = "function error"  # the handler raised: 200 with X-Amz-Function-Error
+    UNAVAILABLE = "unavailable"  # the Lambda service: 503 ServiceException
+    THROTTLED = "throttled"  # no concurrency left: 429 TooManyRequestsException
+    SLOW = "slow"  # answers after `delay_s`
+    GARBAGE = "garbage"  # 200 with `garbage` as the payload
+
+
 class FakeNluEndpoint(ThreadingHTTPServer):
-    """Speaks the Lambda Invoke protocol in front of a KeywordNlu, so the real boto3 adapter is exercised."""
+    """Speaks the Lambda Invoke protocol in front of a KeywordNlu, so the real boto3 adapter is exercised.
+    `fault` makes it misbehave (see NluFault); `invocations` counts every call that reached it."""
 
     daemon_threads = True
 
     def __init__(self) -> None:
         self.nlu = KeywordNlu()
+        self.fault: NluFault | None = None
+        self.delay_s = 0.0
+        self.garbage = b""
+        self.invocations = 0
         super().__init__(("127.0.0.1", 0), _InvokeHandler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -86,22 +105,45 @@ class FakeNluEndpoint(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
 
+_SERVICE_ERRORS = {
+    NluFault.UNAVAILABLE: (503, "ServiceException", {"Type": "Service", "message": "Service unavailable"}),
+    NluFault.THROTTLED: (429, "TooManyRequestsException", {"Type": "User", "message": "Rate Exceeded."}),
+}
+
+
 class _InvokeHandler(BaseHTTPRequestHandler):
     server: FakeNluEndpoint
 
     def do_POST(self) -> None:  # noqa: N802
         event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        fault = self.server.fault
+        self.server.invocations += 1
+        if fault in _SERVICE_ERRORS:
+            status, kind, body = _SERVICE_ERRORS[fault]
+            self._send(status, json.dumps(body).encode(), {"x-amzn-ErrorType": kind})
+            return
+        if fault is NluFault.GARBAGE:
+            self._send(200, self.server.garbage)
+            return
+        if fault is NluFault.SLOW:
+            time.sleep(self.server.delay_s)
         try:
-            body, error = self.server.nlu.parse(event["text"]).model_dump(mode="json"), None
+            if fault is NluFault.FUNCTION_ERROR:
+                raise NluUnavailable("the handler raised")
+            self._send(200, json.dumps(self.server.nlu.parse(event["text"]).model_dump(mode="json")).encode())
         except NluUnavailable as failure:
-            body, error = {"errorMessage": str(failure)}, "Unhandled"
-        payload = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(payload)))
-        if error:
-            self.send_header("X-Amz-Function-Error", error)
-        self.end_headers()
-        self.wfile.write(payload)
+            self._send(200, json.dumps({"errorMessage": str(failure)}).encode(), {"X-Amz-Function-Error": "Unhandled"})
+
+    def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a slow answer nobody waited for
 
     def log_message(self, *_: Any) -> None:
         pass
@@ -302,3 +344,27 @@ class JwksEndpoint:
     def shutdown(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+@dataclass(frozen=True)
+class OutcomePage:
+    outcomes: list[ConversationOutcome]
+    next_start: dict[str, Any] | None
+
+
+class PagedOutcomes:
+    """The outcome store's contract: a day's outcomes `limit` at a time, as a DynamoDB Query pages them.
+    Records the days asked for and counts the queries."""
+
+    def __init__(self, outcomes: list[ConversationOutcome]) -> None:
+        self.all = outcomes
+        self.queries = 0
+        self.days: list[date] = []
+
+    def outcomes(self, day: date, limit: int = 1000, start: dict[str, Any] | None = None) -> OutcomePage:
+        self.queries += 1
+        self.days += [] if start else [day]
+        of_day = [o for o in self.all if o.created_at.date() == day]
+        first = int(start["at"]) if start else 0
+        more = first + limit < len(of_day)
+        return OutcomePage(of_day[first : first + limit], {"at": first + limit} if more else None)

@@ -19,12 +19,18 @@ _ALGORITHM = "RS256"
 _REQUIRED_CLAIMS = ["sub", "iss", "exp", "iat", "token_use", "client_id", "username"]
 # Cognito answers in milliseconds; an outage should become a 503 well inside API Gateway's 30 s limit.
 _JWKS_TIMEOUT_S = 5
+# The user pool group whose members may read the contact centre's figures (a role, so it belongs in the token).
+SUPERVISORS_GROUP = "supervisors"
 
 
 class AgentIdentity(Frozen):
     agent_id: str  # the user pool's `sub`
     username: str
     groups: tuple[str, ...] = ()
+
+    @property
+    def supervisor(self) -> bool:
+        return SUPERVISORS_GROUP in self.groups
 
 
 class AgentTokenVerifier:

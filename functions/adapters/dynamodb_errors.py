@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from core.errors import ServiceBusy
 
 THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+# A cancelled transaction names throttling per action, with codes of its own (no "Exception" suffix).
+# botocore does not retry a cancelled transaction, so these would otherwise read as a lost race.
+THROTTLED_ACTIONS = {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
 
 
 def raise_if_throttled(error: ClientError, what: str) -> None:
@@ -17,13 +21,15 @@ def raise_if_throttled(error: ClientError, what: str) -> None:
 
 
 def any_throttled(cancellation_reasons: list[str]) -> bool:
-    return any(code in THROTTLED for code in cancellation_reasons)
+    return any(code in THROTTLED_ACTIONS or code in THROTTLED for code in cancellation_reasons)
 
 
 def call(what: str, operation: Any, **kwargs: Any) -> dict[str, Any]:
-    """Run one DynamoDB call; throttling past the retries becomes ServiceBusy naming `what`."""
+    """Run one DynamoDB call; throttling or timeouts past the retries become ServiceBusy naming `what`."""
     try:
         return operation(**kwargs)  # type: ignore[no-any-return]
     except ClientError as error:
         raise_if_throttled(error, what)
         raise
+    except (BotocoreConnectionError, ReadTimeoutError) as error:  # timeouts, endpoint unreachable: try later
+        raise ServiceBusy(what) from error

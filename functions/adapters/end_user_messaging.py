@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
 from core.errors import ServiceBusy, SmsRecipientOptedOut, SmsRejected
@@ -42,6 +42,10 @@ class EndUserMessagingSender:
         except ClientError as error:
             _raise_core_error(error, phone)
             raise
+        except BotoCoreError as error:
+            # A timeout or a dropped connection past botocore's retries: not now rather than never (a text the
+            # service had accepted before the answer was lost is sent again: the API has no idempotency token).
+            raise ServiceBusy("The SMS provider") from error
         return response["MessageId"]
 
 
@@ -49,7 +53,8 @@ def _raise_core_error(error: ClientError, phone: str) -> None:
     code = error.response.get("Error", {}).get("Code")
     reason = error.response.get("Reason")  # botocore lifts the modelled error fields to the top of the response
     message = error.response.get("Error", {}).get("Message", "")
-    if code in _BUSY:
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code in _BUSY or status >= 500:  # any 5xx, modelled or not (a 503 from a load balancer has no code)
         raise ServiceBusy("The SMS provider") from error
     if code == "ConflictException" and reason == "DESTINATION_PHONE_NUMBER_OPTED_OUT":
         raise SmsRecipientOptedOut(phone) from error

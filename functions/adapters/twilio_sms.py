@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Self
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field
+from requests import RequestException
 from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
 RECIPIENT_UNSUBSCRIBED = 21610
 # Bad or unauthorised credentials are our misconfiguration, not a verdict on the message: they propagate.
 _CREDENTIAL_FAILURES = {401, 403}
+# twilio's HTTP client waits forever by default: a hung API would hold the sender until its Lambda timeout,
+# failing the whole batch without a backoff or a log line. Well under the sender function's 30 s.
+SEND_TIMEOUT_S = 5.0
 
 
 class TwilioWebhookVerifier:
@@ -50,8 +55,9 @@ class TwilioSender:
         from_number: str,
         http_client: HttpClient | None = None,
         status_callback: str | None = None,  # our public URL for delivery status (failed deliveries)
+        timeout_s: float = SEND_TIMEOUT_S,
     ) -> None:
-        self._client = Client(account_sid, auth_token, http_client=http_client)
+        self._client = Client(account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout_s))
         self._from = from_number
         self._status_callback = status_callback
 
@@ -62,6 +68,10 @@ class TwilioSender:
         except TwilioRestException as error:
             _raise_core_error(error, phone)
             raise
+        except RequestException as error:
+            # A timeout or a dropped connection: not now rather than never. If Twilio had accepted the text
+            # before the answer was lost, the retry sends it twice (its API takes no idempotency key).
+            raise ServiceBusy("The SMS provider") from error
         return str(message.sid)
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
 from channels.web import ClientMessageId, MessageText, TranscriptMessage, WireModel, transcript_message
 from core.handoff import HandoffStatus, Skill
+from core.service_metrics import ServiceSummary
 
 if TYPE_CHECKING:
     from core.context_pack import ContextPack
     from core.handoff import AgentProfile, Handoff
     from core.models import Message
+    from core.supervision import SupervisorDay
 
 Disposition = Literal["resolved", "resolved_with_follow_up", "callback_arranged", "no_response", "duplicate", "other"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -39,6 +41,7 @@ class AgentBody(WireModel):
     skills: list[Skill]
     capacity: int
     active: int
+    supervisor: bool = Field(default=False, description="May read GET /v1/agent/supervisor/today")
 
 
 class HandoffBody(WireModel):
@@ -56,6 +59,27 @@ class HandoffBody(WireModel):
     vip: bool
     agent_name: str | None
     lease_expires_at: datetime | None
+
+
+class SkillQueueBody(WireModel):
+    skill: Skill
+    waiting: int
+    urgent: int = Field(description="Of those waiting, the urgent ones (complaint, frustration, vulnerable)")
+    longest_wait_s: int
+    callbacks: int
+    with_agent: int
+    capped: bool = Field(description="A listing reached its page limit: the counts are at least these")
+
+
+class SupervisorTodayResponse(WireModel):
+    day: date = Field(description="The UTC day the figures cover, from midnight until `generated_at`")
+    generated_at: datetime
+    # The one definition of every figure is core.service_metrics; the page and the report read the same model.
+    summary: ServiceSummary
+    contacts_by_hour: list[int] = Field(description="Contacts started in each UTC hour of the day, 0 to 23")
+    queues: list[SkillQueueBody]
+    contacts_read: int
+    truncated: bool = Field(description="More contacts today than one call reads: the figures cover `contacts_read`")
 
 
 class QueueResponse(WireModel):
@@ -87,13 +111,14 @@ class ContextPackResponse(WireModel):
     notes: list[dict[str, Any]]
 
 
-def agent_body(profile: AgentProfile) -> AgentBody:
+def agent_body(profile: AgentProfile, supervisor: bool = False) -> AgentBody:
     return AgentBody(
         agent_id=profile.agent_id,
         name=profile.name,
         skills=list(profile.skills),
         capacity=profile.capacity,
         active=profile.active,
+        supervisor=supervisor,
     )
 
 
@@ -140,4 +165,16 @@ def context_pack_response(pack: ContextPack, now: datetime) -> ContextPackRespon
         evidence=list(pack.evidence),
         suggestions=plain["suggestions"],
         notes=plain["handoff"]["notes"],
+    )
+
+
+def supervisor_today_response(day: SupervisorDay) -> SupervisorTodayResponse:
+    return SupervisorTodayResponse(
+        day=day.day,
+        generated_at=day.generated_at,
+        summary=day.summary,
+        contacts_by_hour=list(day.contacts_by_hour),
+        queues=[SkillQueueBody.model_validate(q.model_dump()) for q in day.queues],
+        contacts_read=day.outcomes_read,
+        truncated=day.truncated,
     )

@@ -105,9 +105,20 @@ class AgentDesk:
         return handoff
 
     def claim(self, agent: AgentProfile, handoff_id: str) -> Handoff:
+        """Claims a handoff; claiming again one the agent already holds (a retry whose answer was lost) is fine."""
+        try:
+            return self._transition(
+                handoff_id, self._claim_change(agent), lost=lambda: HandoffAlreadyClaimed(handoff_id)
+            )
+        except _AlreadyHeld as held:
+            return held.handoff
+
+    def _claim_change(self, agent: AgentProfile) -> Callable[[Handoff, Conversation, datetime], HandoffChange]:
         def change(handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
             if handoff.status is HandoffStatus.CLAIMED and not handoff.lease_expired(now):
-                raise HandoffAlreadyClaimed(handoff_id)
+                if handoff.agent_id == agent.agent_id:
+                    raise _AlreadyHeld(handoff)
+                raise HandoffAlreadyClaimed(handoff.handoff_id)
             claimed = handoff.moved_to(
                 HandoffStatus.CLAIMED,
                 agent_id=agent.agent_id,
@@ -124,7 +135,7 @@ class AgentDesk:
                 handoff, claimed, conversation, ConversationStatus.AGENT, joined, now, deltas, service=service
             )
 
-        return self._transition(handoff_id, change, lost=lambda: HandoffAlreadyClaimed(handoff_id))
+        return change
 
     def send(self, agent: AgentProfile, handoff_id: str, text: str, client_message_id: str) -> TurnOutcome:
         """The agent's message, on the customer's channel; idempotent by client_message_id."""
@@ -274,6 +285,12 @@ class AgentDesk:
         except (HandoffChanged, HandoffNotFound, ConversationNotFound):
             return 0  # someone else moved it first, which is just as good
         return 1
+
+
+class _AlreadyHeld(Exception):  # noqa: N818 - control flow, never leaves AgentDesk.claim
+    def __init__(self, handoff: Handoff) -> None:
+        super().__init__(handoff.handoff_id)
+        self.handoff = handoff
 
 
 def _with_conversation(

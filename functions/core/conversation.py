@@ -314,6 +314,11 @@ class Conversations:
             now=now,
             raw_text=raw_text,
         )
+        if opener := self._sms_opener(conversation, nlu, now):  # "hi" by text: ask about the likely reason
+            state = conversation.state.model_copy(update={"turns": conversation.state.turns + 1})
+            current = conversation.model_copy(update={"state": state, "prediction": opener[1]})
+            current.service, replies = self._served(conversation, state, nlu, (opener[0],), None, now)
+            return replies, current, None
         replies, state = self.engine.respond(turn, conversation.state)
         customer = conversation.customer
         verified_at = conversation.verified_at
@@ -339,6 +344,22 @@ class Conversations:
         handed_off = request.reason if step.write else None  # a queued handoff or a callback request
         current.service, replies = self._served(conversation, current.state, nlu, replies, handed_off, now)
         return (*replies, *step.replies), current, step.write
+
+    def _sms_opener(
+        self, conversation: Conversation, nlu: NluResult | None, now: datetime
+    ) -> tuple[Reply, dict[str, Any]] | None:
+        """An SMS customer speaks first; when their first text asks for nothing in particular ("hi", "help"),
+        the answer is the likely reason with its facts, as the app and web ask it before the customer types."""
+        customer = conversation.customer
+        intent = confident_intent(nlu, self.engine.policy.confidence_threshold)
+        vague = intent in (None, "greet", "help")
+        if not (conversation.channel is Channel.SMS and customer and self.offers and vague):
+            return None
+        if conversation.state.turns or conversation.prediction:
+            return None
+        recent = self.store.recent_for_customer(customer.customer_id)
+        offer = self.offers.first_turn(customer, conversation.channel, recent, now)
+        return (offer[0], offer[1].model_dump(mode="json")) if offer else None
 
     def _served(
         self,

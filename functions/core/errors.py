@@ -105,6 +105,11 @@ class UnknownAgent(CoreError):
         super().__init__(f"Agent {agent_id} has no agent profile; ask a supervisor to add one")
 
 
+class NotASupervisor(CoreError):
+    def __init__(self) -> None:
+        super().__init__("Only supervisors may see these figures: ask to be added to the supervisors group")
+
+
 class SmsRecipientOptedOut(CoreError):
     """The number answered STOP (or its carrier says so): nothing more may be texted to it until it opts back in."""
 

@@ -22,20 +22,25 @@ from channels.agent import (
     QueueResponse,
     ReplySentResponse,
     ResolveRequest,
+    SupervisorTodayResponse,
     TransferRequest,
     agent_body,
     context_pack_response,
     handoff_body,
     messages_response,
+    supervisor_today_response,
 )
 from channels.web import MAX_TRANSCRIPT_PAGE
-from core.errors import InvalidAgentToken
+from core.errors import InvalidAgentToken, NotASupervisor
 from core.handoff import AgentProfile, HandoffStatus, Skill
+from core.redaction import redact_pii
 from handlers.chat_api import bearer
 from handlers.errors import register_error_handlers, unsupported_media_type
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from adapters.agent_tokens import AgentIdentity
 
 logger = Logger()
 tracer = Tracer()
@@ -52,14 +57,17 @@ def dependencies() -> AgentDependencies:
     return build_agent_dependencies(get_settings())
 
 
-def signed_in(authorization: str | None) -> AgentProfile:
+def identified(authorization: str | None) -> AgentIdentity:
     token = bearer(authorization)
     if token is None:
         raise InvalidAgentToken("it is missing: send `Authorization: Bearer <token>`")
-    deps = dependencies()
-    identity = deps.tokens.verify(token)
+    identity = dependencies().tokens.verify(token)
     logger.append_keys(agent_id=identity.agent_id)
-    return deps.desk.agent(identity.agent_id)
+    return identity
+
+
+def signed_in(authorization: str | None) -> AgentProfile:
+    return dependencies().desk.agent(identified(authorization).agent_id)
 
 
 def _now() -> datetime:
@@ -68,7 +76,8 @@ def _now() -> datetime:
 
 @app.get("/v1/agent/me", summary="The signed-in agent: skills, capacity, handoffs held")
 def me(authorization: Authorization = None) -> AgentBody:
-    return agent_body(signed_in(authorization))
+    identity = identified(authorization)
+    return agent_body(dependencies().desk.agent(identity.agent_id), supervisor=identity.supervisor)
 
 
 @app.get("/v1/agent/handoffs", summary="The queue: waiting handoffs of my skills, most urgent first")
@@ -120,7 +129,9 @@ def reply(
 
 @app.post("/v1/agent/handoffs/<handoff_id>/transfer", summary="Transfer to another skill's queue")
 def transfer(handoff_id: HandoffId, request: TransferRequest, authorization: Authorization = None) -> HandoffBody:
-    handoff = dependencies().desk.transfer(signed_in(authorization), handoff_id, request.skill, request.note)
+    # The note is kept on the handoff for the next agent: masked like every other stored text.
+    note = redact_pii(request.note)
+    handoff = dependencies().desk.transfer(signed_in(authorization), handoff_id, request.skill, note)
     return handoff_body(handoff, _now())
 
 
@@ -134,6 +145,13 @@ def resolve(handoff_id: HandoffId, request: ResolveRequest, authorization: Autho
     handoff = dependencies().desk.resolve(signed_in(authorization), handoff_id, request.disposition)
     metrics.add_metric(name="HandoffsResolved", unit=MetricUnit.Count, value=1)
     return handoff_body(handoff, _now())
+
+
+@app.get("/v1/agent/supervisor/today", summary="Today's service figures so far and the live queues (supervisors)")
+def supervisor_today(authorization: Authorization = None) -> SupervisorTodayResponse:
+    if not identified(authorization).supervisor:
+        raise NotASupervisor()
+    return supervisor_today_response(dependencies().supervision.today())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -6,8 +6,10 @@ import json
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import MetricUnit
 
 from core.errors import (
     AgentSignInUnavailable,
@@ -18,6 +20,7 @@ from core.errors import (
     InvalidAgentToken,
     InvalidAppToken,
     InvalidConversationToken,
+    NotASupervisor,
     ServiceBusy,
     UnknownAgent,
 )
@@ -35,9 +38,13 @@ _STATUS_OF: dict[type[CoreError], HTTPStatus] = {
     HandoffNotFound: HTTPStatus.NOT_FOUND,
     InvalidAgentToken: HTTPStatus.UNAUTHORIZED,
     UnknownAgent: HTTPStatus.FORBIDDEN,
+    NotASupervisor: HTTPStatus.FORBIDDEN,
     AgentSignInUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 # Everything else (a lost claim race, an illegal transition, an agent at capacity) is a 409 conflict.
+# The handler's own logger and metrics (Powertools shares them per service), so a give-up carries its correlation id.
+logger = Logger()
+metrics = Metrics()
 
 
 def unsupported_media_type(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -75,6 +82,13 @@ def _describe(error: dict[str, Any]) -> dict[str, str]:
     return {"field": location, "problem": str(error.get("msg", "is not valid"))}
 
 
+def _gave_up(error: ServiceBusy) -> None:
+    """A dependency stayed busy (throttled, racing) past every retry: the caller gets 503 with Retry-After and
+    nothing was stored; an alarm can count these, and the line says which request gave up."""
+    metrics.add_metric(name="GaveUpBusy", unit=MetricUnit.Count, value=1)
+    logger.warning("gave up: a dependency stayed busy past its retries", extra={"reason": str(error)})
+
+
 def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def invalid_request(error: RequestValidationError) -> Response[Any]:
@@ -87,6 +101,8 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(CoreError)  # type: ignore[untyped-decorator]
     def core_error(error: CoreError) -> Response[Any]:
         status = next((code for kind, code in _STATUS_OF.items() if isinstance(error, kind)), HTTPStatus.CONFLICT)
+        if isinstance(error, ServiceBusy):
+            _gave_up(error)
         return error_response(status, str(error))
 
     @app.not_found

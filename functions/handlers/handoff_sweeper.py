@@ -19,6 +19,7 @@ metrics = Metrics()
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    logger.set_correlation_id(event.get("id") or context.aws_request_id)  # a scheduled run has no request
     report = dependencies().desk.sweep()
     metrics.add_metric(name="LeasesExpired", unit=MetricUnit.Count, value=report.leases_expired)
     metrics.add_metric(name="CallbacksOffered", unit=MetricUnit.Count, value=report.callbacks_offered)

@@ -27,6 +27,7 @@ def proactive() -> ProactiveService:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.set_correlation_id(event.get("id") or context.aws_request_id)  # a scheduled run has no request
     sent = proactive().send_due()
     metrics.add_metric(name="DeferredOutreachSent", unit=MetricUnit.Count, value=sent)
     if sent:

@@ -30,6 +30,7 @@ def dependencies() -> SmsDependencies:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     queued = rejected = 0
+    logger.set_correlation_id(context.aws_request_id)  # until a record names its text
     for record in event.get("Records", []):
         try:
             payload = EndUserMessagingInbound.from_sns_record(record)
@@ -47,6 +48,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
             )
             rejected += 1
             continue
+        logger.set_correlation_id(inbound.provider_message_id)  # as the processor's lines for this text
         dependencies().queue.enqueue(inbound)
         queued += 1
     metrics.add_metric(name="SmsQueued", unit=MetricUnit.Count, value=queued)

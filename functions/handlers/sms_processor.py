@@ -59,7 +59,11 @@ def process_in_order(
 
     def record_handler(record: SQSRecord) -> None:
         inbound = InboundSms.model_validate_json(record.body)
-        sent: list[str] = process(inbound=inbound)
+        # The provider's id follows a text from the webhook's log line to its answer and any retry.
+        logger.set_correlation_id(inbound.provider_message_id)
+        # Powertools replays a stored empty result (a text answered by TwiML) as None: without the `or`, a
+        # repeat of such a text failed and held back the sender's later texts until it reached the dead letters.
+        sent: list[str] = process(inbound=inbound) or []
         metrics.add_metric(name="SmsProcessed", unit=MetricUnit.Count, value=1)
         logger.info("sms processed", extra={"provider_message_id": inbound.provider_message_id, "by_api": len(sent)})
 
@@ -72,4 +76,5 @@ def process_in_order(
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     process, config = once_per_message()
     config.register_lambda_context(context)
+    logger.set_correlation_id(context.aws_request_id)  # until a record names its text
     return process_in_order(event, context, process)

@@ -55,9 +55,14 @@ def twilio_webhook() -> Response[str]:
     if deps.webhook is None or not deps.webhook.verify(url, params, event.headers.get("x-twilio-signature")):
         metrics.add_metric(name="SmsSignatureRejected", unit=MetricUnit.Count, value=1)
         return Response(403, "application/json", '{"message": "Invalid X-Twilio-Signature for the public URL"}')
-    inbound = InboundSms(
-        provider_message_id=form.MessageSid, phone=form.From, text=form.Body, received_at=datetime.now(UTC)
-    )
+    try:
+        inbound = InboundSms(
+            provider_message_id=form.MessageSid, phone=form.From, text=form.Body, received_at=datetime.now(UTC)
+        )
+    except ValidationError:
+        # Signed by Twilio, but from a sender we cannot text back (a short code, an alphanumeric or WhatsApp id).
+        logger.warning("Twilio webhook from a sender that is not a phone number", extra={"sid": form.MessageSid})
+        return Response(400, "application/json", '{"message": "The sender is not an E.164 phone number"}')
     logger.append_keys(provider_message_id=form.MessageSid)
     deps.queue.enqueue(inbound)
     return _xml(_wait_for_reply(deps, form.MessageSid))

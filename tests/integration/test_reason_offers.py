@@ -99,3 +99,19 @@ def test_the_eventbridge_envelope_carries_the_event_as_detail(world):
     envelope = eventbridge_event(event)
     assert (envelope["source"], envelope["detail-type"]) == ("core-banking", "customer-event")
     assert envelope["detail"]["kind"] == "statement_issued" and envelope["detail"]["customer_id"] == "C-1001"
+
+
+def test_a_customer_who_texts_hi_is_asked_about_the_likely_reason_with_its_facts(world):
+    conversations, timeline, bank = world
+    for event in scenario_events("claim_status_changed", bank):
+        timeline.record(event)
+    customer = Customer(customer_id="C-1004", auth_level=AuthLevel.IDENTIFIED)
+    started = conversations.start(Channel.SMS, "en", customer, phone="+447700900104")
+    assert started.replies == ()  # SMS: the customer speaks first
+    conversation_id = started.conversation.conversation_id
+    answer = conversations.handle_trusted_message(conversation_id, "hi", "sms-1")
+    assert "claim" in answer.replies[0].text.lower()
+    assert answer.replies[0].quick_replies[0].title == "Yes, that's it"
+    assert conversations.store.get(conversation_id).prediction["offered"][0] == "claim_status"
+    second = conversations.handle_trusted_message(conversation_id, "hello again", "sms-2")
+    assert "claim" not in " ".join(r.text for r in second.replies).lower()  # asked once, not every greeting

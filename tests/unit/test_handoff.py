@@ -258,6 +258,16 @@ def test_a_second_claim_loses_and_so_does_an_agent_at_capacity(conversations, de
         desk.claim(desk.agent("a2"), chats[1].handoff().handoff_id)
 
 
+def test_claiming_again_a_handoff_one_holds_is_answered_as_claimed(conversations, desk):
+    chat = Chat(conversations)
+    chat.say("talk to a person")
+    handoff_id = chat.handoff().handoff_id
+    first = desk.claim(desk.agent("a2"), handoff_id)
+    again = desk.claim(desk.agent("a2"), handoff_id)  # the console's retry after a lost answer
+    assert (again.agent_id, again.version) == (first.agent_id, first.version)
+    assert desk.agent("a2").active == 1
+
+
 def test_an_agent_reply_reaches_the_transcript_once_however_often_it_is_sent(conversations, desk, store):
     chat = Chat(conversations)
     chat.say("talk to a person")

@@ -21,8 +21,9 @@ def test_cfn_lint_reports_no_errors():
     assert errors == [], result.stdout
 
 
-def test_the_sam_translator_transforms_the_packaged_template(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+@pytest.fixture(scope="module")
+def translated():
+    """The CloudFormation SAM makes of the template once `sam package` has filled in the code locations."""
     packaged = copy.deepcopy(TEMPLATE.document)
     for resource in packaged["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
@@ -36,8 +37,13 @@ def test_the_sam_translator_transforms_the_packaged_template(monkeypatch):
         def load(self):
             return {}
 
-    output = transform(packaged, {}, NoManagedPolicies())
-    assert "ChatApiFunctionRole" in output["Resources"]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+        return transform(packaged, {}, NoManagedPolicies())
+
+
+def test_the_sam_translator_transforms_the_packaged_template(translated):
+    assert "ChatApiFunctionRole" in translated["Resources"]
 
 
 @pytest.mark.parametrize("route", TEMPLATE.routes(), ids=lambda r: r.route_key)
@@ -60,13 +66,42 @@ def test_every_handler_route_is_declared_in_the_template():
                     assert (name, method.upper(), path) in declared
 
 
-def test_function_policies_grant_no_wildcard_actions():
+# Where customer data is stored, queued or sent: no wildcard action and no "any resource" on these. (Not KMS: the key
+# policy's kms:* for the account root is what keeps the key manageable, as in AWS's default key policy.)
+DATA_SERVICES = {"dynamodb", "sqs", "sns", "s3", "secretsmanager", "sms-voice", "events"}
+DATA_KEY = ({"Ref": "DataKey"}, {"Fn::GetAtt": ["DataKey", "Arn"]})
+
+
+def policy_statements(node, where=""):
+    """Every statement of every policy document in a template (roles, key, queue and topic policies ...)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("Statement"), list):
+            yield from ((where, statement) for statement in node["Statement"])
+        for key, value in node.items():
+            yield from policy_statements(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from policy_statements(value, f"{where}[{index}]")
+
+
+def test_no_policy_grants_a_wildcard_action_or_any_resource_on_a_data_service(translated):
+    statements = list(policy_statements(translated["Resources"]))
+    assert len(statements) > 20  # the functions' roles are there, not only the key policy
+    for where, statement in statements:
+        if statement["Effect"] != "Allow":
+            continue
+        assert "NotAction" not in statement and "NotResource" not in statement, where
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert "*" not in actions, where
+        on_data = [a for a in actions if a.split(":")[0] in DATA_SERVICES]
+        assert not [a for a in on_data if "*" in a], where
+        assert not (on_data and statement.get("Resource") in ("*", ["*"])), where
+
+
+def test_the_functions_own_statements_name_their_resources():
     for name, function in TEMPLATE.resources("AWS::Serverless::Function").items():
-        for policy in function["Properties"].get("Policies", []):
-            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                assert not any(a == "*" or a.endswith(":*") for a in actions), name
-                assert statement["Resource"] != "*", name
+        for _, statement in policy_statements(function["Properties"].get("Policies", [])):
+            assert statement["Resource"] not in ("*", ["*"]), name
 
 
 def test_every_table_is_encrypted_with_the_customer_key_and_recoverable():
@@ -78,6 +113,26 @@ def test_every_table_is_encrypted_with_the_customer_key_and_recoverable():
         }, name
         assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, name
         assert table["BillingMode"] == "PAY_PER_REQUEST", name
+
+
+@pytest.mark.parametrize(
+    ("kind", "key_property"),
+    [
+        ("AWS::SQS::Queue", "KmsMasterKeyId"),
+        ("AWS::SNS::Topic", "KmsMasterKeyId"),
+        ("AWS::SecretsManager::Secret", "KmsKeyId"),
+        ("AWS::Logs::LogGroup", "KmsKeyId"),
+    ],
+)
+def test_every_queue_topic_secret_and_log_group_is_encrypted_with_the_customer_key(kind, key_property):
+    resources = TEMPLATE.resources(kind)
+    assert resources
+    for name, resource in resources.items():
+        assert resource["Properties"].get(key_property) in DATA_KEY, name
+
+
+def test_the_customer_key_rotates():
+    assert TEMPLATE.document["Resources"]["DataKey"]["Properties"]["EnableKeyRotation"] is True
 
 
 def test_the_nlu_function_is_a_container_image_built_from_nlu():

@@ -116,6 +116,7 @@ function renderAgent() {
   $("agent-skills").textContent = me.skills.map((s) => label(SKILLS, s)).join(" · ");
   $("agent-load").textContent = `${me.active}/${me.capacity} active`;
   $("agent-load").classList.toggle("topbar__load--full", me.active >= me.capacity);
+  $("supervisor-link").hidden = !me.supervisor;
 }
 
 function clearSelection() {

@@ -100,7 +100,7 @@ lint: env
 	$(VENV)/bin/ruff format --check functions local tests benchmarks prediction reporting simulation
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy reporting
-	# simulation/ drives local/ and reuses prediction/'s assumptions, which mypy does not check: only its own errors.
+# simulation/ drives local/ and reuses prediction/'s assumptions, which mypy does not check: only its own errors.
 	$(VENV)/bin/mypy --follow-imports=silent simulation
 	$(MAKE) --no-print-directory template-lint
 

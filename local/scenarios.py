@@ -63,9 +63,9 @@ def _fraud(bank: BankingBackend, customer_id: str, now: datetime) -> list[Custom
 
 
 def _payment_due(bank: BankingBackend, customer_id: str, now: datetime) -> list[CustomerEvent]:
-    """A card payment due tomorrow that is more than the current account holds."""
+    """A card payment due within a day that is more than the current account holds."""
     available = sum(a.available.amount for a in bank.accounts(customer_id) if a.kind.value == "checking")
-    due = (now + timedelta(days=1)).date().isoformat()
+    due = (now + timedelta(hours=12)).date().isoformat()  # within the rule's 36 hours at any time of day
     amount = (Decimal(available) + 300).quantize(Decimal("1"))
     return [_event(customer_id, EventKind.PAYMENT_DUE_SOON, now - timedelta(minutes=10),
                    amount=amount, currency="GBP", details={"due_date": due})]  # fmt: skip

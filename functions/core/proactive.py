@@ -180,9 +180,9 @@ def event_slots(event: CustomerEvent, bank: BankingBackend) -> dict[str, Any]:
     if due := event.details.get("due_date"):
         slots["due"] = datetime.fromisoformat(due).strftime("%A %-d %B")
     accounts = _paying_accounts(bank, event.customer_id)
-    if accounts:
-        total = sum((a.available.amount for a in accounts), Decimal(0))
-        slots["funds"] = {"display": str(Money(amount=total, currency=accounts[0].available.currency))}
+    total = sum((a.available.amount for a in accounts), Decimal(0))  # no current account: nothing to pay from
+    currency = accounts[0].available.currency if accounts else event.currency or "GBP"
+    slots["funds"] = {"display": str(Money(amount=total, currency=currency))}
     return slots
 
 

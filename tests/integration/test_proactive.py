@@ -233,3 +233,12 @@ def test_quiet_hours_hold_a_text_until_morning_but_not_a_security_alert(world):
     assert world.proactive.send_due() == 1
     assert any("Taxi Porto" in t for t in world.texts_to())
     assert world.proactive.send_due() == 0  # sent once
+
+
+def test_a_customer_without_a_current_account_is_told_the_facts_not_placeholders(world):
+    tomorrow = (world.clock.now + timedelta(days=1)).date().isoformat()
+    due = world.event(EventKind.PAYMENT_DUE_SOON, customer="C-1002", amount=Decimal("56.10"), currency="GBP",
+                      details={"due_date": tomorrow})  # fmt: skip
+    assert world.proactive.consider(due), "C-1002 has no current account, so the payment cannot be covered"
+    text = world.texts_to("+447700900102")[-1]
+    assert "{" not in text and "£56.10 is due" in text

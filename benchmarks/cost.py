@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
-
 from benchmarks.load import LOAD_REGION, LoadConfig, run_load
 from benchmarks.load_audit import Tables, audit
 from benchmarks.pricing import (
@@ -144,10 +142,7 @@ class Meter:
 
 def item_bytes(stack: LocalStack, table: str = "ConversationsTable") -> dict[str, int]:
     """Mean stored size of each kind of item (the sort key's prefix): what a write of it is billed on."""
-    client = boto3.client(
-        "dynamodb", endpoint_url=stack.dynamodb_endpoint, region_name=stack.config.region,
-        aws_access_key_id="local", aws_secret_access_key="local",
-    )  # fmt: skip
+    client = stack.client("dynamodb")
     sizes: dict[str, list[int]] = {}
     for page in client.get_paginator("scan").paginate(TableName=table):
         for item in page["Items"]:

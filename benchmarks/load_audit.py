@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
 from channels.sms import render_sms
@@ -77,10 +76,7 @@ class Tables:
 
     @classmethod
     def scan(cls, stack: LocalStack) -> Tables:
-        client = boto3.client(
-            "dynamodb", endpoint_url=stack.dynamodb_endpoint, region_name=stack.config.region,
-            aws_access_key_id="local", aws_secret_access_key="local",
-        )  # fmt: skip
+        client = stack.client("dynamodb")
         conversations, messages = {}, defaultdict(list)
         for item in _scan(client, "ConversationsTable"):
             if item["pk"].startswith("CONV#") and item["sk"] == "META":

@@ -37,6 +37,7 @@ NLU_DIR = ROOT / "nlu"
 # Documented development key for app customer tokens; the cloud reads its key from Secrets Manager.
 LOCAL_APP_TOKEN_SECRET = "local-development-app-token-key-not-for-production"
 LOCAL_REGION = "eu-west-1"
+LOCAL_CREDENTIAL = "local"  # moto accepts any key; the functions and the tools use this one
 
 
 @dataclass
@@ -92,23 +93,11 @@ class LocalStack:
         self.agent_issuer = LocalAgentIssuer(f"{self.url}/local/cognito/{LOCAL_POOL_ID}")
         gateway.local_routes = self._local_routes()
         environment = self.function_environment()
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=self.dynamodb_endpoint,
-            region_name=self.config.region,
-            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-        )
+        dynamodb = self.client("dynamodb")
         create_tables(dynamodb)
         seed_demo_bank(dynamodb, "DemoBankTable", datetime.now(UTC))
         seed_demo_agents(dynamodb, self.agent_issuer)
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=self.dynamodb_endpoint,  # the embedded moto server answers every service
-            region_name=self.config.region,
-            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-        )
+        sqs = self.client("sqs")
         queues = create_queues(sqs, self.template)
         environment |= {
             "AWS_ENDPOINT_URL_SQS": self.dynamodb_endpoint,
@@ -150,7 +139,7 @@ class LocalStack:
         wanted = _scenario_request(_json(request.body))
         if wanted is None:
             return 400, {"message": f"Send {{'scenario': one of {sorted(SCENARIOS)}, 'customer'?: 'C-1001'}}"}
-        bank = DemoBank(self._dynamodb(), "DemoBankTable", clock=lambda: datetime.now(UTC))
+        bank = DemoBank(self.client("dynamodb"), "DemoBankTable", clock=lambda: datetime.now(UTC))
         events = scenario_events(wanted[0], bank, wanted[1])
         for event in events:
             self._pools["CustomerEventsFunction"].invoke(eventbridge_event(event))
@@ -161,14 +150,9 @@ class LocalStack:
         in-process, or over POST /local/customer-events); returns what the function answered."""
         return self._pools["CustomerEventsFunction"].invoke(event)
 
-    def _dynamodb(self) -> Any:
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=self.dynamodb_endpoint,
-            region_name=self.config.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+    def client(self, service: str) -> Any:
+        """A boto3 client of this run's DynamoDB/SQS endpoint (tools and tests read the tables with it)."""
+        return local_client(service, self.dynamodb_endpoint, self.config.region)
 
     def _local_routes(self) -> dict[str, LocalRoute]:
         issuer = self.agent_issuer
@@ -201,8 +185,8 @@ class LocalStack:
             "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint,
             "AWS_DEFAULT_REGION": self.config.region,
             "AWS_REGION": self.config.region,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIAL,
+            "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIAL,
             "APP_TOKEN_SECRET": LOCAL_APP_TOKEN_SECRET,
             "POWERTOOLS_TRACE_DISABLED": "true",
             "LOCAL_SMS_OUTBOX": str(self.sms_outbox),
@@ -262,6 +246,18 @@ class LocalStack:
         raise RuntimeError(
             f"The NLU endpoint exited with {process.wait()}; see {self.config.log_dir / 'NluFunction.log'}"
         )
+
+
+def local_client(service: str, endpoint: str, region: str) -> Any:
+    """A boto3 client of a local run's endpoint: the embedded moto server answers every service, with the
+    local credentials the functions get too."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=LOCAL_CREDENTIAL,
+        aws_secret_access_key=LOCAL_CREDENTIAL,
+    )
 
 
 def _app_login(query: dict[str, str]) -> dict[str, Any]:

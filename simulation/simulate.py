@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import requests
 from moto.core.model_instances import reset_model_data
 
@@ -33,7 +32,7 @@ from adapters.demo_bank_seed import demo_customer_records
 from adapters.dynamodb_conversations import DynamoConversationStore
 from core.service_metrics import ConversationOutcome, summarize
 from core.supervision import read_day
-from local.stack import LocalStack, StackConfig
+from local.stack import LocalStack, StackConfig, local_client
 from local.template import ROOT
 from simulation.agents import AgentDesk
 from simulation.customers import FIRST_NUMBER, draw_customer
@@ -61,13 +60,8 @@ class Target:
     publish: Callable[[dict[str, Any]], Any]  # delivers an EventBridge event to CustomerEventsFunction
 
     def dynamodb(self) -> DynamoDBClient:
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=self.dynamodb_endpoint,
-            region_name=self.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        client: DynamoDBClient = local_client("dynamodb", self.dynamodb_endpoint, self.region)
+        return client
 
 
 @dataclass

@@ -11,9 +11,10 @@ import pytest
 
 from core.business_hours import WEEKDAYS
 from local.dynamodb import DynamoDBEndpoint
-from local.stack import LOCAL_APP_TOKEN_SECRET, LocalStack, StackConfig
+from local.stack import LOCAL_APP_TOKEN_SECRET, LocalStack
 from local.tables import create_tables
 from tests.fakes import FakeNluEndpoint
+from tests.stacks import running_stack
 
 # What every Lambda function gets from template.yaml's Globals; Powertools reads it when a handler module is imported.
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "contact-centre")
@@ -82,8 +83,5 @@ def function_environment(
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The real local stack (gateway, DynamoDB endpoint, NLU endpoint with the trained model), started once."""
-    config = StackConfig(port=0, log_dir=tmp_path_factory.mktemp("stack-logs"), region="eu-north-1")
-    if not config.nlu_model.exists():
-        pytest.fail(f"No trained NLU model at {config.nlu_model}: run `make train` (make test does)")
-    with LocalStack(config) as stack:
+    with running_stack(tmp_path_factory.mktemp("stack-logs"), "eu-north-1") as stack:
         yield stack

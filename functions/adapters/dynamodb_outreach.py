@@ -97,7 +97,6 @@ class DynamoOutreachLedger:
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={":customer": {"S": f"OUTREACH#{customer_id}"}, ":events": {"S": "EVENT#"},
                                        ":waiting": {"S": "waiting_in_app"}},
-            ScanIndexForward=False,
         )  # fmt: skip
         outreach = [Outreach.model_validate(from_item(i)) for i in response.get("Items", [])]
-        return sorted(outreach, key=lambda o: o.created_at, reverse=True)
+        return sorted(outreach, key=lambda o: o.created_at, reverse=True)  # keys are by rule and event, not time

@@ -109,6 +109,12 @@ class Conversations:
         self, channel: Channel, locale: str, customer: Customer | None, phone: str | None = None
     ) -> StartedConversation:
         """A new conversation; SMS conversations start silently (the customer's first text gets the answer)."""
+        if customer and self.feed and channel is not Channel.SMS:
+            if waiting := self.feed.next_for(customer.customer_id):  # we have news for them: it opens the chat
+                outreach, flow, slots = waiting
+                started = self.open_proactive(channel, customer, flow, slots, outreach.rule)
+                self.feed.delivered(outreach, started.conversation.conversation_id)
+                return started
         token, token_hash = new_conversation_token()
         now = self.clock()
         conversation = Conversation(
@@ -121,14 +127,6 @@ class Conversations:
             phone=phone,
         )
         replies = () if channel is Channel.SMS else self.engine.catalogue.welcome
-        waiting = (
-            self.feed.next_for(customer.customer_id) if customer and self.feed and channel is not Channel.SMS else None
-        )
-        if customer and self.feed and waiting:  # we have news for them: the conversation opens with it
-            outreach, flow, slots = waiting
-            started = self.open_proactive(channel, customer, flow, slots, outreach.rule, keys=(token, token_hash))
-            self.feed.delivered(outreach, started.conversation.conversation_id)
-            return started
         if customer and channel is not Channel.SMS and self.offers:
             recent = self.store.recent_for_customer(customer.customer_id)
             offer = self.offers.first_turn(customer, channel, recent, now)
@@ -147,10 +145,9 @@ class Conversations:
         slots: dict[str, Any],
         rule: str,
         phone: str | None = None,
-        keys: tuple[str, str] | None = None,
     ) -> StartedConversation:
         """A conversation the system starts: the flow's first steps are our message, the reply continues it."""
-        token, token_hash = keys or new_conversation_token()
+        token, token_hash = new_conversation_token()
         now = self.clock()
         conversation = Conversation(
             conversation_id=str(uuid.uuid4()), channel=channel, token_hash=token_hash, customer=customer,

@@ -19,8 +19,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from local.stack import LocalStack, StackConfig
+from local.stack import LocalStack
 from local.template import ROOT
+from tests.stacks import running_stack
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -74,10 +75,7 @@ def handoff_of(stack: LocalStack, conversation_id: str) -> str:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """Its own stack and moto region, so the figures count only this module's contacts."""
-    config = StackConfig(port=0, log_dir=tmp_path_factory.mktemp("supervisor-stack-logs"), region="ap-south-1")
-    if not config.nlu_model.exists():
-        pytest.fail(f"No trained NLU model at {config.nlu_model}: run `make train` (make test does)")
-    with LocalStack(config) as stack:
+    with running_stack(tmp_path_factory.mktemp("supervisor-stack-logs"), "ap-south-1") as stack:
         yield stack
 
 

@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import boto3
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
@@ -238,10 +237,5 @@ def _messages_in(client: SQSClient, url: str) -> int:
 
 
 def sqs(stack: LocalStack) -> SQSClient:
-    return boto3.client(
-        "sqs",
-        endpoint_url=stack.dynamodb_endpoint,
-        region_name=stack.config.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client: SQSClient = stack.client("sqs")
+    return client

@@ -13,7 +13,7 @@ import pytest
 
 from channels.sms_service import InboundSms
 from local.sms_simulator import LOCAL_ACCOUNT_SID, SERVICE_NUMBER
-from local.stack import LocalStack, StackConfig
+from local.stack import LocalStack
 from tests.fuzz.api import Caller, callers, fuzz_api, load_schema
 from tests.fuzz.oracle import Tally
 from tests.fuzz.sms import (
@@ -27,6 +27,7 @@ from tests.fuzz.sms import (
     queue_url,
     sqs,
 )
+from tests.stacks import running_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -38,8 +39,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A stack of its own (the fuzzing leaves junk behind), in a region no other test module uses, with its own
     SMS outbox (the stack keeps it beside its log folder)."""
-    config = StackConfig(port=0, log_dir=tmp_path_factory.mktemp("fuzz") / "logs", region="ca-central-1")
-    with LocalStack(config) as stack:
+    with running_stack(tmp_path_factory.mktemp("fuzz") / "logs", "ca-central-1") as stack:
         yield stack
 
 

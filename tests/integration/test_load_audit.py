@@ -10,13 +10,14 @@ import pytest
 from benchmarks.load import LOAD_REGION, LoadConfig, LoadReport, Sent, run_load, summary
 from benchmarks.load_audit import Tables, audit
 from local.clients import Handled
-from local.stack import LocalStack, StackConfig
+from local.stack import LocalStack
+from tests.stacks import running_stack
 
 
 @pytest.fixture(scope="module")
 def load_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     logs = tmp_path_factory.mktemp("load") / "logs"
-    with LocalStack(StackConfig(port=0, region=LOAD_REGION, log_dir=logs, workers_per_function=3)) as stack:
+    with running_stack(logs, LOAD_REGION, workers_per_function=3) as stack:
         yield stack
 
 

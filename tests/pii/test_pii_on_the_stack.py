@@ -14,13 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 
-from local.stack import LocalStack, StackConfig
+from local.stack import LocalStack
 from tests.pii.corpus import AGENT_MESSAGES, ALL_SECRETS, CARDS, CUSTOMER_MESSAGES
 from tests.pii.drive import Agent, Chat, app_token, text_the_bot
 from tests.pii.scan import Text, item_texts, leaks, log_texts
+from tests.stacks import running_stack
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,14 +48,12 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    config = StackConfig(port=0, log_dir=tmp_path_factory.mktemp("pii") / "logs", region=REGION)
-    if not config.nlu_model.exists():
-        pytest.fail(f"No trained NLU model at {config.nlu_model}: run `make train` (make test does)")
-    with LocalStack(config) as stack:
+    log_dir = tmp_path_factory.mktemp("pii") / "logs"
+    with running_stack(log_dir, REGION) as stack:
         web, app, handoff_chat = _drive_every_path(stack)
         _wait_for_agent_texts(stack.sms_outbox)
-        items, count = _every_item(stack, config.log_dir.parent / "dynamodb-items.jsonl")
-        yield Run(stack, web, app, handoff_chat, items, count, _log_lines(config.log_dir), _outbox(stack))
+        items, count = _every_item(stack, log_dir.parent / "dynamodb-items.jsonl")
+        yield Run(stack, web, app, handoff_chat, items, count, _log_lines(log_dir), _outbox(stack))
 
 
 def _drive_every_path(stack: LocalStack) -> tuple[Chat, Chat, Chat]:
@@ -130,13 +128,7 @@ def _wait_for_agent_texts(outbox: Path) -> None:
 
 def _every_item(stack: LocalStack, dump: Path) -> tuple[list[Text], int]:
     """Every item of every table, also written to `dump` for whoever reads a failure."""
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.dynamodb_endpoint,
-        region_name=REGION,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = stack.client("dynamodb")
     texts, lines = [], []
     for table in client.list_tables()["TableNames"]:
         for page in client.get_paginator("scan").paginate(TableName=table):

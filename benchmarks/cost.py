@@ -10,7 +10,8 @@ Every conversation of the load has six customer messages and three in ten hand o
 are per 1,000 such conversations.
 
 Pages that poll on a timer are priced apart, per call, because what they cost grows with how long a page is
-open, not with conversations: the chat page reads the transcript every 3 s (web/chat/chat.js), the agent
+open, not with conversations: the chat page reads the transcript every 3 s while a colleague is coming or
+there and every 30 s with the bot (web/chat/chat.js), the agent
 console reads four queue routes every 2 s (web/agent/agent.js). Their DynamoDB reads stay in the main figure.
 Left out, as they do not grow with conversations: the handoff sweeper's schedule (priced per month apart), the
 local SQS poller's empty receives (Lambda's event source mapping long-polls), KMS (DynamoDB and SQS cache data
@@ -60,7 +61,7 @@ SECONDS_A_MONTH = 2_628_000
 AGENT_QUEUE = "GET /v1/agent/handoffs"
 TRANSCRIPT = "GET /v1/conversations/{conversation_id}/messages"
 POLLED = (AGENT_QUEUE, TRANSCRIPT)
-CHAT_PAGE_POLLS_A_MINUTE = 20  # every 3 s
+CHAT_PAGE_POLLS_A_MINUTE = {"with_agent": 20, "with_bot": 2}  # web/chat/chat.js: every 3 s, every 30 s
 CONSOLE_CALLS_AN_HOUR = 4 * 1800  # me, waiting, claimed, callbacks: every 2 s
 
 
@@ -165,9 +166,12 @@ def summary(web_app: Phase, sms: Phase, as_of: str) -> dict[str, Any]:
         "sms_aws_only_per_1000_usd": round(sms.per_thousand(aws), 4),
         "web_app_top_lines": top_lines(web_app),
         "sms_top_lines": top_lines(sms),
-        "chat_page_polling_per_1000_per_open_minute_usd": round(
-            web_app.per_call_usd.get(TRANSCRIPT, 0.0) * CHAT_PAGE_POLLS_A_MINUTE * 1000, 4
-        ),
+        **{
+            f"chat_page_polling_per_1000_per_open_minute_{status}_usd": round(
+                web_app.per_call_usd.get(TRANSCRIPT, 0.0) * polls * 1000, 4
+            )
+            for status, polls in CHAT_PAGE_POLLS_A_MINUTE.items()
+        },
         "agent_console_per_agent_hour_usd": round(
             web_app.per_call_usd.get(AGENT_QUEUE, 0.0) * CONSOLE_CALLS_AN_HOUR, 4
         ),

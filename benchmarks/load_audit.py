@@ -70,7 +70,7 @@ class Audit:
 @dataclass
 class Tables:
     conversations: dict[str, dict[str, Any]]  # conversation id -> META
-    messages: dict[str, list[dict[str, Any]]]  # conversation id -> MSG items by seq
+    messages: dict[str, list[dict[str, Any]]]  # conversation id -> transcript lines by seq
     handoffs: dict[str, dict[str, Any]]  # handoff id -> META
     agents: list[dict[str, Any]]
 
@@ -82,7 +82,7 @@ class Tables:
             if item["pk"].startswith("CONV#") and item["sk"] == "META":
                 conversations[item["conversation_id"]] = item
             elif item["pk"].startswith("CONV#") and item["sk"].startswith("MSG#"):
-                messages[item["pk"][5:]].append(item)
+                messages[item["pk"][5:]].extend(item["messages"])
         handoff_items = _scan(client, "HandoffsTable")
         return cls(
             conversations,

@@ -200,7 +200,12 @@ class InMemoryConversationStore:
         mine.sort(key=lambda c: c.created_at, reverse=True)
         return [
             ConversationSummary(
-                conversation_id=c.conversation_id, channel=c.channel, status=c.status, created_at=c.created_at
+                conversation_id=c.conversation_id,
+                channel=c.channel,
+                status=c.status,
+                created_at=c.created_at,
+                reason=c.service.reason,
+                handoff_reason=c.service.handoff_reason,
             )
             for c in mine[:limit]
         ]

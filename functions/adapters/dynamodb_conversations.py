@@ -1,9 +1,13 @@
-"""Conversations in DynamoDB: one item for the conversation, one per message, one per client-message receipt.
+"""Conversations in DynamoDB: one item for the conversation, one per write of messages, one per client-message receipt.
 
 Keys (one partition per conversation, so a transcript is one Query and no item grows without bound):
     CONV#<id> / META                   the conversation, with its version for optimistic locking
-    CONV#<id> / MSG#<seq, 10 digits>   one transcript line
+    CONV#<id> / MSG#<seq, 10 digits>   the transcript lines one write appended (`messages`, seq `first_seq`..<seq>):
+                                       a customer's message with the bot's answers, an agent's reply, a notice
     CONV#<id> / RCPT#<client msg id>   the outcome first returned for that client message
+
+A transaction bills every item it writes twice, per started KB: a turn's lines in one item cost 2 units, not 2
+per line (`make cost`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from core.models import Conversation, ConversationSummary, Message, TurnOutcome
 from core.service_metrics import ConversationOutcome
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import date, datetime, timedelta
 
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -37,16 +42,45 @@ def _message_sk(seq: int) -> str:
 
 
 def _summary(item: dict[str, Any]) -> ConversationSummary:
-    state = item.get("state") or {}
-    handoff = state.get("handoff_request") or {}
     return ConversationSummary(
         conversation_id=item["conversation_id"],
         channel=item["channel"],
         status=item["status"],
         created_at=item["created_at"],
-        last_intent=state.get("last_intent"),
-        handoff_reason=handoff.get("reason"),
+        reason=item.get("contact_reason"),
+        handoff_reason=item.get("handoff_reason"),
     )
+
+
+def message_items(
+    client: DynamoDBClient, table: str, conversation_id: str, from_seq: int, limit: int
+) -> list[dict[str, Any]]:
+    """The items holding lines `from_seq` onwards, oldest first; the first may also hold earlier lines."""
+    response = call(
+        "The conversation store",
+        client.query,
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"CONV#{conversation_id}"},
+            ":first": {"S": _message_sk(from_seq)},
+            ":last": {"S": _message_sk(9_999_999_999)},
+        },
+        Limit=limit,
+        ConsistentRead=True,
+    )
+    items: list[dict[str, Any]] = response.get("Items", [])
+    return items
+
+
+def message_location(
+    client: DynamoDBClient, table: str, conversation_id: str, seq: int
+) -> tuple[dict[str, Any], int] | None:
+    """The key of the item holding line `seq` and the line's place in its `messages`, if there is such a line."""
+    found = message_items(client, table, conversation_id, seq, limit=1)
+    if not found or int(found[0]["first_seq"]["N"]) > seq:
+        return None
+    return {"pk": found[0]["pk"], "sk": found[0]["sk"]}, seq - int(found[0]["first_seq"]["N"])
 
 
 @dataclass(frozen=True)
@@ -74,16 +108,23 @@ class DynamoConversationStore:
                 "gsi1pk": f"CUST#{conversation.customer.customer_id}",
                 "gsi1sk": f"{conversation.created_at.isoformat()}#{conversation.conversation_id}",
             }
+        # gsi1 projects these copies, not `state`: its entry is rewritten (and billed) only when they change,
+        # a few times a conversation instead of every turn.
+        service = conversation.service
+        keys |= {k: v for k, v in (("contact_reason", service.reason), ("handoff_reason", service.handoff_reason)) if v}
         return to_item(conversation, **keys, expires_at=self._expiry(conversation.created_at))
 
-    def message_put(self, conversation_id: str, message: Message) -> dict[str, Any]:
-        item = to_item(
-            message,
-            pk=f"CONV#{conversation_id}",
-            sk=_message_sk(message.seq),
-            expires_at=self._expiry(message.created_at),
-        )
-        # A sequence number is written once: a second writer of the same seq lost a race.
+    def messages_put(self, conversation_id: str, messages: Sequence[Message]) -> dict[str, Any]:
+        """One item for consecutive lines, keyed by the last one's seq (so `list_messages` finds it by range)."""
+        first, last = messages[0], messages[-1]
+        item = {
+            "pk": {"S": f"CONV#{conversation_id}"},
+            "sk": {"S": _message_sk(last.seq)},
+            "first_seq": {"N": str(first.seq)},
+            "messages": {"L": [{"M": to_item(m)} for m in messages]},
+            "expires_at": {"N": str(self._expiry(first.created_at))},
+        }
+        # A line is written once: a second writer of the same last seq lost a race.
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
     def create(self, conversation: Conversation, messages: list[Message]) -> None:
@@ -94,7 +135,7 @@ class DynamoConversationStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        puts = [self.message_put(conversation.conversation_id, m) for m in messages]
+        puts = [self.messages_put(conversation.conversation_id, messages)] if messages else []
         self._transact([meta, *puts])
 
     def get(self, conversation_id: str) -> Conversation | None:
@@ -118,10 +159,9 @@ class DynamoConversationStore:
         receipt: tuple[str, TurnOutcome] | None,
         handoff: HandoffWrite | None = None,
     ) -> None:
-        actions = [
-            *self.conversation_writes(before, after),
-            *(self.message_put(after.conversation_id, m) for m in messages),
-        ]
+        actions = self.conversation_writes(before, after)
+        if messages:
+            actions.append(self.messages_put(after.conversation_id, messages))
         if handoff is not None:  # the bot hands over in the same write that stops it answering
             actions.append(handoff_put(self._handoffs_table, handoff.after, handoff.before_version))
         if receipt:
@@ -197,19 +237,10 @@ class DynamoConversationStore:
         return [_summary(from_item(item)) for item in response.get("Items", [])]
 
     def list_messages(self, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
-        response = self._call(
-            self._client.query,
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
-            ExpressionAttributeValues={
-                ":pk": {"S": f"CONV#{conversation_id}"},
-                ":first": {"S": _message_sk(after_seq + 1)},
-                ":last": {"S": _message_sk(9_999_999_999)},
-            },
-            Limit=limit,
-            ConsistentRead=True,
-        )
-        return [Message.model_validate(from_item(item)) for item in response.get("Items", [])]
+        # Every item holds at least one line, and the first one found may also hold lines up to after_seq.
+        items = message_items(self._client, self._table, conversation_id, after_seq + 1, limit)
+        lines = [Message.model_validate(line) for item in items for line in from_item(item)["messages"]]
+        return [m for m in lines if m.seq > after_seq][:limit]
 
     def _transact(self, actions: list[dict[str, Any]], receipt_index: int | None = None) -> None:
         try:

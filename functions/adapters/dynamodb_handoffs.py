@@ -141,8 +141,9 @@ class DynamoHandoffStore:
             writes = self._conversations.conversation_writes(change.conversation_before, change.conversation_after)
             actions += writes
             roles += ["conversation", *["outcome"] * (len(writes) - 1)]
-            actions += [self._conversations.message_put(change.after.conversation_id, m) for m in change.messages]
-            roles += ["message"] * len(change.messages)
+            if change.messages:
+                actions.append(self._conversations.messages_put(change.after.conversation_id, change.messages))
+                roles.append("messages")
         for agent_id, delta in change.agent_deltas:
             actions.append(self._agent_update(agent_id, delta))
             roles.append("agent+" if delta > 0 else "agent-")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from adapters.dynamodb_conversations import message_location
 from adapters.dynamodb_errors import call
 from adapters.dynamodb_items import from_item, to_item
 from channels.sms_service import PhoneRecord
@@ -62,6 +63,8 @@ class DynamoSmsReplies:
 
     def take(self, provider_id: str) -> list[str] | None:
         """The webhook takes a ready reply to answer with TwiML; None if it isn't ready (or was taken)."""
+        if not self._ready(provider_id):  # the webhook polls: a read costs a fifth of a failed conditional write
+            return None
         try:
             response = self._client.update_item(
                 TableName=self._table,
@@ -75,6 +78,12 @@ class DynamoSmsReplies:
         except self._client.exceptions.ConditionalCheckFailedException:
             return None
         return [str(t) for t in from_item(response["Attributes"])["texts"]]
+
+    def _ready(self, provider_id: str) -> bool:
+        key = self._key(provider_id)
+        found = call("The SMS replies", self._client.get_item, TableName=self._table, Key=key, ConsistentRead=True)
+        item = found.get("Item")
+        return item is not None and item["state"]["S"] == "ready"
 
     def give_up(self, provider_id: str, now: datetime) -> list[str] | None:
         """The webhook stops waiting: the processor will send by API. If the reply became ready at this
@@ -124,14 +133,17 @@ class DynamoDeliveryLog:
         return True
 
     def mark(self, conversation_id: str, seq: int, status: str) -> None:
-        key = {"pk": {"S": f"CONV#{conversation_id}"}, "sk": {"S": f"MSG#{seq:010d}"}}
+        location = message_location(self._client, self._table, conversation_id, seq)
+        if location is None:
+            return
+        key, place = location
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=key,
-                UpdateExpression="SET delivery = :status",
-                ConditionExpression="attribute_exists(pk)",  # never create a line that isn't there
-                ExpressionAttributeValues={":status": {"S": status}},
+                UpdateExpression=f"SET messages[{place}].delivery = :status",
+                ConditionExpression=f"messages[{place}].seq = :seq",  # never write onto another line
+                ExpressionAttributeValues={":status": {"S": status}, ":seq": {"N": str(seq)}},
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             pass

@@ -189,5 +189,5 @@ class ConversationSummary(Frozen):
     channel: Channel
     status: ConversationStatus
     created_at: datetime
-    last_intent: str | None = None
+    reason: str | None = None  # the contact reason (ServiceRecord.reason)
     handoff_reason: str | None = None

@@ -77,6 +77,4 @@ class ReasonOffers:
 
 def _past_contacts(recent: list[ConversationSummary]) -> tuple[PastContact, ...]:
     reasons = {r.value for r in ContactReason}
-    return tuple(
-        PastContact(reason=ContactReason(c.last_intent), at=c.created_at) for c in recent if c.last_intent in reasons
-    )
+    return tuple(PastContact(reason=ContactReason(c.reason), at=c.created_at) for c in recent if c.reason in reasons)

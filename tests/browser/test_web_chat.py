@@ -1,5 +1,10 @@
 """A person chatting in the web chat page served by the local run."""
 
+import json
+import re
+import time
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -57,20 +62,32 @@ def test_a_signed_in_customer_reports_a_lost_card_and_gets_a_replacement(local_s
     expect(page.locator(".msg--customer").last).to_have_text("Yes")
 
 
-def test_an_anonymous_customer_verifies_with_a_texted_code_and_freezes_a_card(local_stack, page):
-    import json
-    import re
+def _texts_to(outbox: Path, number: str) -> list[str]:
+    texts = [json.loads(line) for line in outbox.read_text().splitlines()] if outbox.exists() else []
+    return [t["text"] for t in texts if t["to"] == number]
 
+
+def _next_text_to(outbox: Path, number: str, seen: int, within_s: float = 15.0) -> str:
+    """The first text to `number` after the `seen` ones; texts leave through the SMS queue, after the reply."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if len(sent := _texts_to(outbox, number)) > seen:
+            return sent[seen]
+        time.sleep(0.2)
+    raise AssertionError(f"no new text to {number} within {within_s} s")
+
+
+def test_an_anonymous_customer_verifies_with_a_texted_code_and_freezes_a_card(local_stack, page):
     page.goto(local_stack.url + "/")
     expect(page.locator(".msg--bot").first).to_be_visible()
     page.fill("#text", "please freeze my card")
     page.press("#text", "Enter")
     expect(page.locator(".msg--bot").last).to_contain_text("mobile number registered")
+    seen = len(_texts_to(local_stack.sms_outbox, "+447700900101"))
     page.fill("#text", "07700 900101")
     page.press("#text", "Enter")
     expect(page.locator(".msg--bot").last).to_contain_text("6-digit code")
-    texts = [json.loads(line) for line in local_stack.sms_outbox.read_text().splitlines()]
-    code = re.search(r"\b(\d{6})\b", next(t for t in reversed(texts) if t["to"] == "+447700900101")["text"])[1]
+    code = re.search(r"\b(\d{6})\b", _next_text_to(local_stack.sms_outbox, "+447700900101", seen))[1]
     page.fill("#text", code)
     page.press("#text", "Enter")
     expect(page.locator(".msg--bot").last).to_contain_text("Which card would you like to freeze?")
@@ -78,3 +95,29 @@ def test_an_anonymous_customer_verifies_with_a_texted_code_and_freezes_a_card(lo
     page.get_by_role("button", name="Debit card ending 4417").click()
     page.get_by_role("button", name="Yes").click()
     expect(page.locator(".msg--bot").last).to_contain_text("is frozen")
+
+
+def _let_time_pass(page, seconds: int) -> None:
+    """Moves the page's clock a second at a time, letting each second's reads finish in real time."""
+    for _ in range(seconds):
+        page.clock.run_for(1000)
+        page.wait_for_timeout(60)
+
+
+def test_the_page_reads_the_transcript_often_only_while_a_colleague_is_coming(local_stack, page):
+    reads: list[str] = []
+    page.on("request", lambda r: reads.append(r.url) if r.method == "GET" and "/messages" in r.url else None)
+    page.clock.install()  # the page's timers run on a clock the test moves
+    page.goto(local_stack.url + "/")
+    expect(page.locator(".msg--bot").first).to_be_visible()
+    _let_time_pass(page, 25)  # with the bot: its answers come with each reply
+    assert len(reads) == 1
+    _let_time_pass(page, 6)  # a read every 30 s all the same, in case
+    assert len(reads) == 2
+
+    page.fill("#text", "I want to talk to a person")
+    page.press("#text", "Enter")
+    expect(page.locator("#status")).to_contain_text("in the queue")
+    asked = len(reads)
+    _let_time_pass(page, 10)  # waiting for a colleague: every 3 s
+    assert len(reads) - asked == 3

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.dynamodb_conversations import DynamoConversationStore
 from adapters.dynamodb_handoffs import DynamoHandoffStore
+from adapters.dynamodb_sms import DynamoDeliveryLog
 from core.conversation import Conversations
 from core.errors import ConcurrentUpdate, ServiceBusy
 from core.models import Channel, Role
@@ -74,3 +75,25 @@ def test_concurrent_messages_to_one_conversation_are_stored_once_each_and_in_ord
     for message in customer:  # each question is answered right after it
         assert transcript[message.seq].role is Role.BOT
     assert store.get(cid).last_seq == len(transcript)
+
+
+def test_a_transcript_page_may_start_and_end_inside_a_turn(conversations, store):
+    started = conversations.start(Channel.WEB, "en", None)
+    cid = started.conversation.conversation_id
+    for i in range(3):  # each turn's lines share one item: the customer's message and the bot's answer
+        conversations.handle_message(cid, started.token, f"hello {i}", f"m{i}")
+    whole = store.list_messages(cid, 0, 100)
+    assert [m.seq for m in whole] == list(range(1, 8))
+    assert [m.seq for m in store.list_messages(cid, 2, 3)] == [3, 4, 5]  # seq 2 and 3 are one item
+    assert [m.seq for m in store.list_messages(cid, 5, 100)] == [6, 7]
+
+
+def test_a_delivery_status_lands_on_its_own_line_of_a_shared_item(conversations, store):
+    started = conversations.start(Channel.WEB, "en", None)
+    cid = started.conversation.conversation_id
+    conversations.handle_message(cid, started.token, "hello", "m1")
+    log = DynamoDeliveryLog(store._client, "ConversationsTable")
+    log.mark(cid, 3, "delivered")  # the bot's answer, second line of the turn's item
+    log.mark(cid, 99, "delivered")  # no such line: nothing is created
+    assert [m.delivery for m in store.list_messages(cid, 0, 100)] == [None, None, "delivered"]
+    assert [m.seq for m in store.list_messages(cid, 0, 100)] == [1, 2, 3]

@@ -346,7 +346,7 @@ def test_a_customers_conversations_on_every_channel_are_listed_newest_first(veri
     assert "Here are your balances" in web.say(sms.last_code("+447700900106"))
     recent = store.recent_for_customer("C-1006")
     assert [(r.channel.value, r.conversation_id) for r in recent[:2]] == [("web", web.id), ("app", app.id)]
-    assert recent[0].last_intent == "check_balance"
+    assert recent[0].reason == "check_balance"
 
 
 def test_a_dispute_above_the_review_limit_goes_to_a_person_as_a_business_rule(conversations):

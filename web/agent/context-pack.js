@@ -124,7 +124,7 @@ function recent(conversations) {
   }
   return panel("Recent conversations", "recent", el("ul", { className: "recent" }, ...conversations.map((c) => {
     const handedOff = c.handoff_reason ? `handed off: ${label(REASONS, c.handoff_reason)}` : null;
-    const what = [humanise(c.last_intent) || "no intent", handedOff, c.status].filter(Boolean).join(" · ");
+    const what = [humanise(c.reason) || "no request", handedOff, c.status].filter(Boolean).join(" · ");
     return el("li", {},
       el("span", { className: "recent__when", text: `${day(c.created_at)} · ${label(CHANNELS, c.channel)}` }),
       el("span", { text: what }));

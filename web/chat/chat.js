@@ -3,7 +3,10 @@
 (() => {
   "use strict";
   const API = "/v1/conversations";
-  const POLL_MS = 3000;
+  // The bot answers in the reply to each message; only a colleague writes unprompted. So the transcript is
+  // polled often while one is coming or here, rarely with the bot (each poll is a billed request), never once closed.
+  const POLL_MS = { queued: 3000, agent: 3000, bot: 30000 };
+  const TICK_MS = 1000;
   const STATUS_TEXT = {
     bot: "Virtual assistant", queued: "Waiting for a colleague…", agent: "Chatting with a colleague", closed: "Conversation closed",
   };
@@ -14,6 +17,8 @@
   let session = JSON.parse(sessionStorage.getItem(storageKey) || "null");
   let cursor = 0;
   let refreshing = null;
+  let currentStatus = "bot";
+  let refreshedAt = 0;
 
   const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
 
@@ -69,6 +74,7 @@
   async function refresh() {
     if (!session) return;
     refreshing = refreshing || (async () => {
+      refreshedAt = Date.now(); // a failed poll waits its turn too
       try {
         const page = await call("GET", `${API}/${session.id}/messages?after=${cursor}`);
         log.querySelectorAll(".msg--pending").forEach((item) => item.remove());
@@ -77,6 +83,7 @@
           if (message.role !== "customer") showQuickReplies(message.quick_replies);
         }
         cursor = Number(page.cursor);
+        currentStatus = page.status;
         showStatus(page.status, page.queue);
       } finally {
         refreshing = null;
@@ -155,7 +162,17 @@
     input.disabled = false;
     send.disabled = false;
     input.focus();
-    setInterval(() => refresh().catch(() => {}), POLL_MS);
+    poll();
+  }
+
+  // Ticks every second so a change of status (a handoff in a reply) shortens the wait at once.
+  function poll() {
+    setTimeout(() => {
+      const wait = POLL_MS[currentStatus];
+      if (!wait) return; // closed: nothing more will come
+      const due = Date.now() - refreshedAt >= wait;
+      (due ? refresh() : Promise.resolve()).catch(() => {}).finally(poll);
+    }, TICK_MS);
   }
 
   form.addEventListener("submit", (event) => {

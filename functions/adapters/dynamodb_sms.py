@@ -52,18 +52,21 @@ class DynamoSmsReplies:
         return {"pk": {"S": f"SMSREPLY#{provider_id}"}, "sk": {"S": "OUT"}}
 
     def offer(self, provider_id: str, texts: list[str], now: datetime) -> bool:
-        """The processor leaves the reply for the webhook; False if the webhook already stopped waiting."""
+        """The processor leaves the reply for the webhook; False if the webhook already stopped waiting.
+
+        A processor that runs again for the same text (a redelivery after it failed later on) finds its own
+        offer, ready or taken, and must not send by API as well."""
         item = {
             **self._key(provider_id),
             "state": {"S": "ready"},
             "texts": {"L": [{"S": t} for t in texts]},
             "expires_at": {"N": str(int((now + REPLY_RETENTION).timestamp()))},
         }
-        return self._put_if_absent(item)
+        return self._put_if_absent(item) or self._state(provider_id) != "api"
 
     def take(self, provider_id: str) -> list[str] | None:
         """The webhook takes a ready reply to answer with TwiML; None if it isn't ready (or was taken)."""
-        if not self._ready(provider_id):  # the webhook polls: a read costs a fifth of a failed conditional write
+        if self._state(provider_id) != "ready":  # the webhook polls: a read costs a fifth of a failed conditional write
             return None
         try:
             response = self._client.update_item(
@@ -79,11 +82,11 @@ class DynamoSmsReplies:
             return None
         return [str(t) for t in from_item(response["Attributes"])["texts"]]
 
-    def _ready(self, provider_id: str) -> bool:
+    def _state(self, provider_id: str) -> str | None:
         key = self._key(provider_id)
         found = call("The SMS replies", self._client.get_item, TableName=self._table, Key=key, ConsistentRead=True)
         item = found.get("Item")
-        return item is not None and item["state"]["S"] == "ready"
+        return item["state"]["S"] if item else None
 
     def give_up(self, provider_id: str, now: datetime) -> list[str] | None:
         """The webhook stops waiting: the processor will send by API. If the reply became ready at this

@@ -57,6 +57,17 @@ def test_the_webhook_takes_a_ready_reply_only_once(replies):
     assert replies.give_up(sid, NOW) is None
 
 
+def test_a_processor_that_runs_again_does_not_send_what_it_handed_to_the_webhook(replies):
+    ready, taken, abandoned = ("SM" + uuid.uuid4().hex for _ in range(3))
+    assert replies.offer(ready, ["one"], NOW)
+    assert replies.offer(ready, ["one"], NOW)  # still waiting for the webhook: not by API as well
+    assert replies.offer(taken, ["two"], NOW)
+    assert replies.take(taken) == ["two"]
+    assert replies.offer(taken, ["two"], NOW)  # already answered by TwiML
+    assert replies.give_up(abandoned, NOW) is None
+    assert not replies.offer(abandoned, ["three"], NOW)  # the webhook left: the processor sends by API
+
+
 def test_a_failed_text_holds_back_the_same_phones_later_texts():
     from handlers.sms_processor import process_in_order
 

@@ -121,3 +121,24 @@ def test_the_page_reads_the_transcript_often_only_while_a_colleague_is_coming(lo
     asked = len(reads)
     _let_time_pass(page, 10)  # waiting for a colleague: every 3 s
     assert len(reads) - asked == 3
+
+
+def test_a_busy_answer_is_retried_after_the_wait_the_server_asks_for_and_counts_once(local_stack, page):
+    posted: list[float] = []
+
+    def busy_once(route):
+        posted.append(time.monotonic())
+        if len(posted) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1"}, json={"message": "busy, try again"})
+        else:
+            route.continue_()
+
+    page.goto(local_stack.url + "/")
+    expect(page.locator(".msg--bot").first).to_be_visible()
+    page.route("**/messages", lambda route: busy_once(route) if route.request.method == "POST" else route.continue_())
+    page.fill("#text", "what time are you open on saturday?")
+    page.press("#text", "Enter")
+    expect(page.locator(".msg--bot").last).to_contain_text("Monday to Friday")
+    expect(page.locator(".msg--customer")).to_have_count(1)
+    assert len(posted) == 2
+    assert posted[1] - posted[0] >= 0.7  # Retry-After 1 s, jittered down by at most a quarter

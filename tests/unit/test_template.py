@@ -122,9 +122,10 @@ def test_every_table_is_encrypted_with_the_customer_key_and_recoverable():
         ("AWS::SNS::Topic", "KmsMasterKeyId"),
         ("AWS::SecretsManager::Secret", "KmsKeyId"),
         ("AWS::Logs::LogGroup", "KmsKeyId"),
+        ("AWS::Events::EventBus", "KmsKeyIdentifier"),
     ],
 )
-def test_every_queue_topic_secret_and_log_group_is_encrypted_with_the_customer_key(kind, key_property):
+def test_every_queue_topic_secret_log_group_and_event_bus_is_encrypted_with_the_customer_key(kind, key_property):
     resources = TEMPLATE.resources(kind)
     assert resources
     for name, resource in resources.items():

@@ -27,7 +27,10 @@
     if (session) headers.Authorization = `Bearer ${session.token}`;
     const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw Object.assign(new Error(data.message || `HTTP ${response.status}`), { status: response.status });
+    if (!response.ok) {
+      const retryAfterS = Number(response.headers.get("Retry-After")) || 0;
+      throw Object.assign(new Error(data.message || `HTTP ${response.status}`), { status: response.status, retryAfterS });
+    }
     return data;
   }
 
@@ -92,7 +95,8 @@
     return refreshing;
   }
 
-  // A network blip or a busy answer (503) is retried with the same client id: processed once.
+  // A network blip or a busy answer (503) is retried with the same client id: processed once. A busy
+  // server says when to come back (Retry-After, capped so the customer is not left staring for long).
   async function postWithRetry(path, body) {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -100,7 +104,8 @@
       } catch (error) {
         const retriable = !error.status || error.status === 503;
         if (!retriable || attempt === 3) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
+        const waitMs = error.retryAfterS ? Math.min(error.retryAfterS, 5) * 1000 : 400 * attempt;
+        await new Promise((resolve) => setTimeout(resolve, waitMs * (0.75 + Math.random() / 2)));
       }
     }
   }

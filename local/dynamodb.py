@@ -21,6 +21,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from moto.core.model_instances import reset_model_data
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import MultipleTransactionsException, TransactionCanceledException
 from moto.dynamodb.models import DynamoDBBackend
@@ -105,11 +106,17 @@ def _token(target: str, body: bytes) -> tuple[str, str] | None:
 
 
 class _OneRequestAtATime:
+    # Moto keeps every model object it ever made, for its dashboard: each item version, and the deep copy of a
+    # whole table that each transaction with an update makes. A long `make run`, `make load` or `make simulate`
+    # would fill gigabytes (and stall in garbage collection), so they are dropped this often.
+    FORGET_MODELS_EVERY_S = 2.0
+
     def __init__(self, app: Callable[..., Iterable[bytes]], meter: RequestMeter | None = None) -> None:
         self._app = app
         self._lock = threading.Lock()
         self._meter = meter
         self._transactions = _IdempotentTransactions()
+        self._models_forgotten_at = time.monotonic()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -132,6 +139,9 @@ class _OneRequestAtATime:
                 self._transactions.remember(target, body)
             if self._meter and request and statuses:
                 self._meter.record(request, writes, statuses[0], b"".join(answer))
+            if time.monotonic() - self._models_forgotten_at > self.FORGET_MODELS_EVERY_S:
+                reset_model_data()
+                self._models_forgotten_at = time.monotonic()
         return answer
 
 

@@ -16,16 +16,14 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
-from moto.core.model_instances import reset_model_data
 
 from adapters.demo_bank import DemoBank
 from adapters.demo_bank_seed import demo_customer_records
@@ -113,7 +111,6 @@ def simulate(target: Target, customers: int, seed: int, concurrency: int) -> Sim
     lives: list[Lived] = []
     failures: list[str] = []
     with (
-        _forgetting_moto_models(),
         AgentDesk(target.url) as desk,
         ThreadPoolExecutor(concurrency, thread_name_prefix="customer") as pool,
     ):
@@ -138,24 +135,6 @@ def simulate(target: Target, customers: int, seed: int, concurrency: int) -> Sim
         handled_by_agents=desk.handled,
         outreach=sum(lived.outreach for lived in lives),
     )
-
-
-@contextmanager
-def _forgetting_moto_models(every_s: float = 2.0) -> Iterator[None]:
-    """Moto keeps every model object it ever made, for its dashboard: each item version, and the deep copy of a whole
-    table that each transaction with an update makes. A stack started here serves moto from this process, which a day
-    of a few hundred customers would fill with gigabytes (and stall in garbage collection), so they are dropped."""
-    stopped = threading.Event()
-
-    def forget() -> None:
-        while not stopped.wait(every_s):
-            reset_model_data()
-
-    threading.Thread(target=forget, name="moto-models", daemon=True).start()
-    try:
-        yield
-    finally:
-        stopped.set()
 
 
 def _first_free(bank: DemoBank, customers: int) -> int:

@@ -170,12 +170,12 @@
     poll();
   }
 
-  // Ticks every second so a change of status (a handoff in a reply) shortens the wait at once.
+  // Ticks every second so a change of status (a handoff in a reply) changes the wait at once; a closed
+  // conversation has no wait (nothing more will come unless the customer writes again).
   function poll() {
     setTimeout(() => {
       const wait = POLL_MS[currentStatus];
-      if (!wait) return; // closed: nothing more will come
-      const due = Date.now() - refreshedAt >= wait;
+      const due = wait && Date.now() - refreshedAt >= wait;
       (due ? refresh() : Promise.resolve()).catch(() => {}).finally(poll);
     }, TICK_MS);
   }

@@ -136,6 +136,8 @@ class DynamoConversationStore:
             }
         }
         puts = [self.messages_put(conversation.conversation_id, messages)] if messages else []
+        if conversation.service.started_by == "system":  # an outreach is a contact even if nobody answers it
+            puts.append({"Put": {"TableName": self._table, "Item": self.outcome_item(conversation)}})
         self._transact([meta, *puts])
 
     def get(self, conversation_id: str) -> Conversation | None:

@@ -24,6 +24,7 @@ from core.conversation import Conversations
 from core.models import AuthLevel, Channel, ConversationStatus, Customer
 from core.prediction import CustomerEvent, EventKind
 from core.proactive import ProactiveService, QuietHours, load_rules
+from core.service_metrics import summarize
 from local.dynamodb import DynamoDBEndpoint
 from local.tables import create_tables
 from tests.fakes import KeywordNlu, RecordingSms, make_engine, make_intake
@@ -140,6 +141,15 @@ def test_suspected_fraud_asks_by_text_and_a_no_freezes_the_card_and_brings_in_th
     assert conversation.status is ConversationStatus.QUEUED  # the reply continued the outreach's conversation
     assert conversation.service.started_by == "system" and conversation.service.proactive_rule == "suspected_fraud"
     world.bank.set_card_status("C-1001", card.card_id, CardStatus.ACTIVE)  # as the other tests expect it
+
+
+def test_an_outreach_nobody_answers_still_counts_as_a_contact_we_started(world):
+    [outreach] = world.proactive.consider(fraud(world))
+    outcomes = world.conversations.store.outcomes(world.clock.now.date()).outcomes
+    [mine] = [o for o in outcomes if o.conversation_id == outreach.conversation_id]
+    assert mine.service.started_by == "system" and mine.service.first_customer_at is None
+    summary = summarize([mine])
+    assert summary.contacts == 1 and summary.engaged == 0 and summary.proactive_share == 1.0
 
 
 def test_a_yes_to_the_fraud_alert_confirms_the_payment(world):

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 
 from local.functions import LambdaContext
+from local.stack import local_client
 from local.tables import create_tables
 from tests.api.conftest import load_event
 from tests.fakes import FakeNluEndpoint
@@ -26,9 +26,7 @@ NLU_TIMEOUT_S = 0.5  # Settings.nlu_timeout_s, shortened so a hung NLU costs the
 
 
 def dynamodb_client(endpoint: str) -> Any:
-    return boto3.client(
-        "dynamodb", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
-    )
+    return local_client("dynamodb", endpoint, REGION)
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,7 @@ from core.models import Channel, Conversation, Message, Role
 from handlers import sms_sender
 from local.functions import LambdaContext
 from local.queues import QueuePoller
+from local.stack import local_client
 from tests.faults.conftest import REGION, Logs, dynamodb_client, metrics_published
 from tests.faults.endpoints import FakeSmsProvider, LocalTwilioHttp
 
@@ -81,9 +82,7 @@ class SenderFunction:
 
 @pytest.fixture
 def sender_function(dynamodb_endpoint: str, sender: SmsSender) -> Iterator[SenderFunction]:
-    sqs = boto3.client(
-        "sqs", endpoint_url=dynamodb_endpoint, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
-    )
+    sqs = local_client("sqs", dynamodb_endpoint, REGION)
     name = uuid.uuid4().hex[:12]
     fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "false"}
     dead_letters = sqs.create_queue(QueueName=f"{name}-dlq.fifo", Attributes=fifo)["QueueUrl"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from local.dynamodb import DynamoDBEndpoint
+from local.stack import local_client
 from local.usage import UsageMeter
 
 REGION = "ap-northeast-2"  # the embedded moto keeps one store per region: this module's own
@@ -20,13 +20,7 @@ TABLE = "MeteredTable"
 def metered() -> Iterator[tuple[Any, UsageMeter]]:
     usage = UsageMeter()
     endpoint = DynamoDBEndpoint(usage=usage).start()
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint.url,
-        region_name=REGION,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = local_client("dynamodb", endpoint.url, REGION)
     client.create_table(
         TableName=TABLE,
         BillingMode="PAY_PER_REQUEST",

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import boto3
 import pytest
 
 from adapters.demo_bank import DemoBank
@@ -26,6 +25,7 @@ from core.prediction import CustomerEvent, EventKind
 from core.proactive import ProactiveService, QuietHours, load_rules
 from core.service_metrics import summarize
 from local.dynamodb import DynamoDBEndpoint
+from local.stack import local_client
 from local.tables import create_tables
 from tests.fakes import KeywordNlu, RecordingSms, make_engine, make_intake
 
@@ -45,13 +45,7 @@ class Clock:
 @pytest.fixture(scope="module")
 def client() -> Iterator:
     endpoint = DynamoDBEndpoint().start()
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint.url,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    client = local_client("dynamodb", endpoint.url, REGION)
     create_tables(client)
     seed_demo_bank(DemoBank(client, "DemoBankTable", clock=lambda: NOON), "DemoBankTable", NOON)
     yield client

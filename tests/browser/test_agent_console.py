@@ -113,12 +113,13 @@ def test_a_wrong_password_shows_the_user_pools_answer(local_stack, page):
 
 
 def test_a_rejected_token_sends_the_agent_back_to_sign_in(local_stack, page):
-    page.goto(local_stack.url + "/agent/")
-    page.evaluate(
+    # Stored before the page's own script runs: set after a first load, the session could be forgotten by that
+    # load's sign-out (it runs once the config arrives), and the reload would find no session at all.
+    page.add_init_script(
         "sessionStorage.setItem('agent-console-session',"
         " JSON.stringify({token: 'not-a-token', expiresAt: Date.now() + 60000}))"
     )
-    page.reload()
+    page.goto(local_stack.url + "/agent/")
     expect(page.get_by_test_id("signin-error")).to_have_text(
         "Your session has ended. Please sign in again.", timeout=45_000
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,36 @@ class TrainingConfig:
     word_weight: float = 1.0
     char_weight: float = 1.0
     dense_weight: float = 2.0
+    # Each intent's name read as words ("lost_or_stolen_card" -> "lost or stolen card") is one more
+    # example with this weight; 0 leaves names out. See docs/decisions.md (10-shot accuracy).
+    label_name_weight: float = 2.0
     calibration_share: float = 0.15
     max_iter: int = 500
+
+
+@dataclass(frozen=True)
+class Examples:
+    texts: list[str]
+    dense: np.ndarray
+    intents: np.ndarray
+    weights: np.ndarray
+
+    def subset(self, index: np.ndarray) -> Examples:
+        return Examples([self.texts[i] for i in index], self.dense[index], self.intents[index], self.weights[index])
+
+    def __add__(self, other: Examples) -> Examples:
+        return Examples(
+            self.texts + other.texts,
+            np.vstack([self.dense, other.dense]),
+            np.concatenate([self.intents, other.intents]),
+            np.concatenate([self.weights, other.weights]),
+        )
+
+
+def label_phrase(intent: str) -> str:
+    """An intent's name as the words a customer might write: snake_case, kebab-case, camelCase, a/b."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", intent)
+    return " ".join(re.sub(r"[_\-./]+", " ", spaced).lower().split())
 
 
 def _encoder_files() -> tuple[bytes, str]:
@@ -55,8 +84,12 @@ def _new_vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
     )
 
 
-def _fit_classifier(x, y: np.ndarray, config: TrainingConfig) -> LogisticRegression:
-    return LogisticRegression(C=config.regularisation_c, max_iter=config.max_iter).fit(x, y)
+def _fit_classifier(
+    vectorizers: tuple[TfidfVectorizer, TfidfVectorizer], examples: Examples, config: TrainingConfig
+) -> LogisticRegression:
+    x = _features(vectorizers, examples.dense, examples.texts, config, fit=True)
+    classifier = LogisticRegression(C=config.regularisation_c, max_iter=config.max_iter)
+    return classifier.fit(x, examples.intents, sample_weight=examples.weights)
 
 
 def _softmax_layer(classifier: LogisticRegression) -> tuple[np.ndarray, np.ndarray]:
@@ -67,22 +100,21 @@ def _softmax_layer(classifier: LogisticRegression) -> tuple[np.ndarray, np.ndarr
     return weights, bias
 
 
-def _fit_temperature(texts: list[str], dense: np.ndarray, y: np.ndarray, config: TrainingConfig) -> float:
+def _fit_temperature(examples: Examples, names: Examples, config: TrainingConfig) -> float:
     """Temperature that minimises the log-loss on a held-out share, so confidences mean what they say."""
     try:
         fit_idx, held_idx = train_test_split(
-            np.arange(len(texts)), test_size=config.calibration_share, stratify=y, random_state=0
+            np.arange(len(examples.texts)), test_size=config.calibration_share, stratify=examples.intents, random_state=0
         )
     except ValueError:  # too few examples per intent to hold any out
         logger.info("Too little data to calibrate; temperature stays 1.0")
         return 1.0
+    held = examples.subset(held_idx)
     vectorizers = _new_vectorizers()
-    x_fit = _features(vectorizers, dense[fit_idx], [texts[i] for i in fit_idx], config, fit=True)
-    x_held = _features(vectorizers, dense[held_idx], [texts[i] for i in held_idx], config, fit=False)
-    classifier = _fit_classifier(x_fit, y[fit_idx], config)
+    classifier = _fit_classifier(vectorizers, examples.subset(fit_idx) + names, config)
     weights, bias = _softmax_layer(classifier)
-    logits = x_held @ weights.T + bias
-    columns = np.searchsorted(classifier.classes_, y[held_idx])
+    logits = _features(vectorizers, held.dense, held.texts, config, fit=False) @ weights.T + bias
+    columns = np.searchsorted(classifier.classes_, held.intents)
 
     def log_loss(temperature: float) -> float:
         return float(-log_softmax(logits / temperature, axis=1)[np.arange(len(columns)), columns].mean())
@@ -90,26 +122,38 @@ def _fit_temperature(texts: list[str], dense: np.ndarray, y: np.ndarray, config:
     return float(minimize_scalar(log_loss, bounds=(0.05, 20.0), method="bounded").x)
 
 
+def _label_name_examples(labels: list[str], encoder: SentenceEncoder, config: TrainingConfig) -> Examples:
+    named = [(label, label_phrase(label)) for label in labels if config.label_name_weight > 0 and label_phrase(label)]
+    phrases = [phrase for _, phrase in named]
+    return Examples(
+        phrases,
+        encoder.embed(phrases) if phrases else np.zeros((0, encoder.dimension), np.float32),
+        np.array([label for label, _ in named], dtype=object),
+        np.full(len(named), config.label_name_weight),
+    )
+
+
 def train_intent_model(texts: list[str], intents: list[str], config: TrainingConfig) -> dict[str, bytes]:
     """Return the artifacts of a trained model, by file name (see intent_model.ARTIFACTS)."""
     onnx_model, tokenizer_json = _encoder_files()
     encoder = SentenceEncoder(onnx_model, tokenizer_json)
     logger.info("Encoding %d examples with MiniLM", len(texts))
-    dense = encoder.embed(texts)
-    y = np.array(intents)
+    examples = Examples(list(texts), encoder.embed(texts), np.array(intents, dtype=object), np.ones(len(texts)))
     labels = sorted(set(intents))
     if len(labels) < 2:
         raise ValueError("The intent classifier needs examples of at least two intents")
-    temperature = _fit_temperature(texts, dense, y, config)
+    names = _label_name_examples(labels, encoder, config)
+    temperature = _fit_temperature(examples, names, config)
     logger.info("Fitting the classifier on %d examples of %d intents (temperature %.2f)", len(texts), len(labels), temperature)
     vectorizers = _new_vectorizers()
-    classifier = _fit_classifier(_features(vectorizers, dense, texts, config, fit=True), y, config)
+    classifier = _fit_classifier(vectorizers, examples + names, config)
     weights, bias = _softmax_layer(classifier)
     word, char = vectorizers
     meta = {
         "labels": [str(label) for label in classifier.classes_],
         "temperature": temperature,
         "feature_weights": {"word": config.word_weight, "char": config.char_weight, "dense": config.dense_weight},
+        "label_name_weight": config.label_name_weight,
         "encoder": "all-MiniLM-L6-v2 int8 ONNX",
         "encoder_optimised": True,
     }

@@ -243,6 +243,7 @@ class InMemoryHandoffStore:
         self.conversations = conversations
         self.items: dict[str, Handoff] = {}
         self.agents: dict[str, AgentProfile] = {}
+        self.waits: list[tuple[Skill, float, datetime]] = []
 
     def check(self, handoff_id: str, before_version: int | None) -> None:
         stored = self.items.get(handoff_id)
@@ -271,6 +272,13 @@ class InMemoryHandoffStore:
     def waiting_ahead(self, handoff: Handoff) -> int:
         key = (handoff.priority, handoff.enqueued_at, handoff.handoff_id)
         return sum(1 for h in self.waiting(handoff.skill, 1000) if (h.priority, h.enqueued_at, h.handoff_id) < key)
+
+    def record_queue_wait(self, skill: Skill, seconds_per_place: float, at: datetime) -> None:
+        self.waits.append((skill, seconds_per_place, at))
+
+    def queue_waits(self, skill: Skill, since: datetime) -> tuple[int, float]:
+        measured = [seconds for s, seconds, at in self.waits if s is skill and at >= since]
+        return len(measured), sum(measured)
 
     def agent(self, agent_id: str) -> AgentProfile | None:
         return self.agents.get(agent_id)

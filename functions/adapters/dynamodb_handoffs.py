@@ -3,6 +3,7 @@
 Keys:
     HANDOFF#<id> / META       the handoff, with its version for optimistic locking
     AGENT#<id>   / PROFILE    an agent: skills, capacity, and `active`, the handoffs they hold now
+    QUEUEWAIT#<skill> / <10-minute bucket>   `samples` and `seconds`: measured waits per place (core.queue_wait)
 Sparse index attributes, derived from the status on every write, so an index lists only what it should:
     queue: qpk QUEUE#<skill>    qsk <priority>#<enqueued_at>#<id>   waiting, served by priority then age
            qpk CALLBACK#<skill> qsk <enqueued_at>#<id>              callback requests
@@ -30,6 +31,12 @@ if TYPE_CHECKING:
     from adapters.dynamodb_conversations import DynamoConversationStore
 
 CLOSED_RETENTION = timedelta(days=400)  # closed handoffs stay for reporting, then expire
+QUEUE_WAIT_RETENTION = timedelta(days=1)  # estimates read the last hours only
+
+
+def _wait_bucket(moment: datetime) -> str:
+    """Ten-minute buckets: a window's query reads a dozen small items, and concurrent claims add to one."""
+    return f"{moment:%Y-%m-%dT%H}:{moment.minute // 10}0"
 
 
 def _handoff_key(handoff_id: str) -> dict[str, Any]:
@@ -119,6 +126,32 @@ class DynamoHandoffStore:
             Select="COUNT",
         )
         return int(response.get("Count", 0))
+
+    def record_queue_wait(self, skill: Skill, seconds_per_place: float, at: datetime) -> None:
+        # ADD commutes, so claims measured at once never conflict; it sits outside the claim's transaction
+        # because two transactions touching one item would cancel each other.
+        self._call(
+            self._client.update_item,
+            TableName=self._table,
+            Key={"pk": {"S": f"QUEUEWAIT#{skill}"}, "sk": {"S": _wait_bucket(at)}},
+            UpdateExpression="ADD samples :one, #seconds :seconds SET expires_at = :expires",
+            ExpressionAttributeNames={"#seconds": "seconds"},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":seconds": {"N": f"{seconds_per_place:.3f}"},
+                ":expires": {"N": str(int((at + QUEUE_WAIT_RETENTION).timestamp()))},
+            },
+        )
+
+    def queue_waits(self, skill: Skill, since: datetime) -> tuple[int, float]:
+        response = self._call(
+            self._client.query,
+            TableName=self._table,
+            KeyConditionExpression="pk = :skill AND sk >= :since",
+            ExpressionAttributeValues={":skill": {"S": f"QUEUEWAIT#{skill}"}, ":since": {"S": _wait_bucket(since)}},
+        )
+        items = response.get("Items", [])
+        return sum(int(i["samples"]["N"]) for i in items), sum(float(i["seconds"]["N"]) for i in items)
 
     def agent(self, agent_id: str) -> AgentProfile | None:
         response = self._call(self._client.get_item, TableName=self._table, Key=_agent_key(agent_id))

@@ -32,7 +32,6 @@ from core.handoff import (
     Skill,
     TransferNote,
     describe_wait,
-    estimate_wait,
 )
 from core.handoff_intake import WAITING_CHOICES
 from core.models import (
@@ -47,6 +46,7 @@ from core.models import (
     TurnOutcome,
 )
 from core.ports import ConversationStore, HandoffStore
+from core.queue_wait import WaitEstimator
 from core.redaction import redact_pii
 from core.service_record import CSAT_BUTTONS, CSAT_QUESTION, after_agent_joined, after_agent_resolved
 
@@ -72,7 +72,7 @@ class AgentDesk:
     lease: timedelta = timedelta(minutes=5)  # an agent silent this long loses the claim
     max_wait: timedelta = timedelta(minutes=10)  # then the waiting customer is offered a callback
     sms_position_every: timedelta = timedelta(minutes=5)  # throttles queue-position texts
-    seconds_per_position: int = 180
+    seconds_per_position: int = 180  # until waits are measured (core.queue_wait)
     clock: Callable[[], datetime] = _now
     sleep: Callable[[float], None] = time.sleep
     # the sweeper's view of which skills exist
@@ -80,6 +80,10 @@ class AgentDesk:
     # delivers messages to channels without a feed the customer polls (SMS); None: web and app only
     notify: Callable[[Channel, str | None, tuple[Message, ...], str], None] | None = None
     observe: Callable[[Conversation, Conversation], None] | None = None  # (before, after) of each stored change
+    waits: WaitEstimator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.waits = WaitEstimator(self.handoffs, self.seconds_per_position)
 
     def agent(self, agent_id: str) -> AgentProfile:
         profile = self.handoffs.agent(agent_id)
@@ -106,15 +110,29 @@ class AgentDesk:
 
     def claim(self, agent: AgentProfile, handoff_id: str) -> Handoff:
         """Claims a handoff; claiming again one the agent already holds (a retry whose answer was lost) is fine."""
+        waiting: list[Handoff] = []
         try:
-            return self._transition(
-                handoff_id, self._claim_change(agent), lost=lambda: HandoffAlreadyClaimed(handoff_id)
+            claimed = self._transition(
+                handoff_id, self._claim_change(agent, waiting), lost=lambda: HandoffAlreadyClaimed(handoff_id)
             )
         except _AlreadyHeld as held:
             return held.handoff
+        self._measure_wait(waiting[-1], claimed)
+        return claimed
 
-    def _claim_change(self, agent: AgentProfile) -> Callable[[Handoff, Conversation, datetime], HandoffChange]:
+    def _measure_wait(self, before: Handoff, claimed: Handoff) -> None:
+        try:
+            self.waits.record_claim(before, claimed.claimed_at or self.clock())
+        except ServiceBusy:
+            pass  # the claim is written; a measurement lost to throttling leaves the estimate to the others
+
+    def _claim_change(
+        self, agent: AgentProfile, waiting: list[Handoff]
+    ) -> Callable[[Handoff, Conversation, datetime], HandoffChange]:
+        """`waiting` gets the handoff as read before each try, so the winning try's wait can be measured."""
+
         def change(handoff: Handoff, conversation: Conversation, now: datetime) -> HandoffChange:
+            waiting.append(handoff)
             if handoff.status is HandoffStatus.CLAIMED and not handoff.lease_expired(now):
                 if handoff.agent_id == agent.agent_id:
                     raise _AlreadyHeld(handoff)
@@ -125,6 +143,7 @@ class AgentDesk:
                 agent_name=agent.name,
                 claimed_at=now,
                 lease_expires_at=now + self.lease,
+                queued_position=None,
             )
             deltas: tuple[tuple[str, int], ...] = ((agent.agent_id, 1),)
             if handoff.status is HandoffStatus.CLAIMED and handoff.agent_id:  # took over an expired lease
@@ -212,7 +231,7 @@ class AgentDesk:
         noticed = handoff.model_copy(
             update={"noticed_position": position, "noticed_at": now, "version": handoff.version + 1}
         )
-        text = describe_wait(estimate_wait(position, self.seconds_per_position))
+        text = describe_wait(self.waits.estimate_at(handoff.skill, position, now))
         return _with_conversation(handoff, noticed, conversation, ConversationStatus.QUEUED, text, now, ())
 
     # --- transitions ------------------------------------------------------------------------------

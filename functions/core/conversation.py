@@ -222,7 +222,7 @@ class Conversations:
     def transcript(self, conversation_id: str, token: str | None, after_seq: int, limit: int) -> Transcript:
         conversation = self.authorize(conversation_id, token)
         messages = self.store.list_messages(conversation_id, after_seq, limit)
-        return Transcript(messages, conversation.status, self.intake.estimate_for(conversation))
+        return Transcript(messages, conversation.status, self.intake.estimate_for(conversation, self.clock()))
 
     def _as_shown(self, text: str, conversation: Conversation) -> str:
         """A quick-reply payload is stored as the button's title; a one-time code is never stored."""

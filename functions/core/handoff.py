@@ -152,6 +152,7 @@ class Handoff(BaseModel):
     priority: Priority
     status: HandoffStatus = HandoffStatus.WAITING
     enqueued_at: datetime  # kept across transfers and lease expiry, so the handoff keeps its place
+    queued_position: int | None = None  # the place given when queued; the first claim measures it (core.queue_wait)
     version: int = 0
     agent_id: str | None = None
     agent_name: str | None = None

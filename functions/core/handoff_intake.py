@@ -19,12 +19,12 @@ from core.handoff import (
     QueueEstimate,
     Skill,
     describe_wait,
-    estimate_wait,
     priority_for,
     skill_for,
 )
 from core.models import Conversation, ConversationStatus, HandoffRequest, QuickReply, Reply
 from core.ports import HandoffStore
+from core.queue_wait import WaitEstimator
 from core.redaction import redact_pii
 
 if TYPE_CHECKING:
@@ -54,8 +54,12 @@ class HandoffIntake:
     store: HandoffStore
     bank: BankingBackend
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
-    seconds_per_position: int = 180  # average handling time / agents on shift; see docs/decisions.md
+    seconds_per_position: int = 180  # until waits are measured (core.queue_wait)
     max_wait: timedelta = timedelta(minutes=10)  # then the customer is offered a callback
+    waits: WaitEstimator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.waits = WaitEstimator(self.store, self.seconds_per_position)
 
     def open(self, conversation: Conversation, request: HandoffRequest, now: datetime) -> HandoffStep:
         """Queue the conversation for a person, or log a callback when nobody is at work."""
@@ -64,7 +68,8 @@ class HandoffIntake:
             callback = handoff.model_copy(update={"status": HandoffStatus.CALLBACK})
             reply = Reply(text=self._after_hours_text(callback, now))
             return HandoffStep((reply,), HandoffWrite(None, callback), ConversationStatus.BOT, None)
-        estimate = self.estimate(handoff)
+        estimate = self.waits.estimate(handoff, now)
+        handoff = handoff.model_copy(update={"queued_position": estimate.position})
         replies = (Reply(text=describe_wait(estimate), quick_replies=WAITING_CHOICES),)
         return HandoffStep(replies, HandoffWrite(None, handoff), ConversationStatus.QUEUED, handoff.handoff_id)
 
@@ -81,17 +86,14 @@ class HandoffIntake:
             callback = handoff.moved_to(HandoffStatus.CALLBACK)
             reply = Reply(text=f"Done: a colleague will call you back (reference {_reference(callback)}).")
             return HandoffStep((reply,), HandoffWrite(handoff.version, callback), ConversationStatus.BOT, None)
-        reply = Reply(text=describe_wait(self.estimate(handoff)), quick_replies=WAITING_CHOICES)
+        reply = Reply(text=describe_wait(self.waits.estimate(handoff, now)), quick_replies=WAITING_CHOICES)
         return HandoffStep((reply,), None, ConversationStatus.QUEUED, handoff.handoff_id)
 
-    def estimate(self, handoff: Handoff) -> QueueEstimate:
-        return estimate_wait(self.store.waiting_ahead(handoff) + 1, self.seconds_per_position)
-
-    def estimate_for(self, conversation: Conversation) -> QueueEstimate | None:
+    def estimate_for(self, conversation: Conversation, now: datetime) -> QueueEstimate | None:
         if conversation.status is not ConversationStatus.QUEUED or not conversation.handoff_id:
             return None
         handoff = self.store.get(conversation.handoff_id)
-        return self.estimate(handoff) if handoff and handoff.status is HandoffStatus.WAITING else None
+        return self.waits.estimate(handoff, now) if handoff and handoff.status is HandoffStatus.WAITING else None
 
     def _new_handoff(self, conversation: Conversation, request: HandoffRequest, now: datetime) -> Handoff:
         customer = conversation.customer

@@ -225,3 +225,14 @@ def test_an_agent_resolution_is_stored_with_time_to_agent_handle_time_and_a_rati
     assert service.handoff_at <= service.agent_joined_at <= service.resolved_at
     last = conversations.store.list_messages(conversation_id, 0, 50)[-1]
     assert "rate this conversation" in last.text and [q.title for q in last.quick_replies] == ["1", "2", "3", "4", "5"]
+
+
+def test_measured_queue_waits_are_summed_per_skill_over_the_window(world):
+    handoffs = world[3]
+    start = datetime(2026, 11, 24, 9, 55, tzinfo=UTC)
+    for minutes, seconds in ((0, 40.0), (10, 50.5), (10, 70.0), (65, 90.0)):  # three ten-minute buckets
+        handoffs.record_queue_wait(Skill.INSURANCE_CLAIMS, seconds, start + timedelta(minutes=minutes))
+    handoffs.record_queue_wait(Skill.LOANS, 500.0, start)
+    assert handoffs.queue_waits(Skill.INSURANCE_CLAIMS, since=start) == (4, 250.5)
+    assert handoffs.queue_waits(Skill.INSURANCE_CLAIMS, since=start + timedelta(minutes=10)) == (3, 210.5)
+    assert handoffs.queue_waits(Skill.INSURANCE_CLAIMS, since=start + timedelta(hours=2)) == (0, 0.0)

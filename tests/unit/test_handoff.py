@@ -1,4 +1,4 @@
-"""Handoffs in memory: each trigger, the customer's side while waiting, and the agent desk's transitions."""
+"""Handoffs in memory: each trigger, the customer's side while waiting, the agent desk's transitions, wait estimates."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from core.errors import (
 )
 from core.handoff import AgentProfile, Handoff, HandoffReason, HandoffStatus, Priority, Skill, priority_for, skill_for
 from core.models import AuthLevel, Channel, ConversationStatus, Customer, Role
+from core.queue_wait import WaitEstimator
 from tests.fakes import InMemoryConversationStore, KeywordNlu, make_engine, make_intake
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning
@@ -378,3 +379,77 @@ def test_the_state_machine_allows_only_its_own_moves_and_versions_every_move(mov
         else:
             with pytest.raises(IllegalHandoffTransition):
                 handoff.moved_to(move)
+
+
+# --- wait estimates follow the waits customers of the same skill really had (core.queue_wait) ---------
+def _served_after(conversations, desk, clock, wait: timedelta, resolved: bool = True) -> str:
+    """A customer who asks for a person and is claimed `wait` later; returns the handoff's id."""
+    chat = Chat(conversations)
+    chat.say("can I talk to a person")
+    handoff_id = chat.handoff().handoff_id
+    clock.now += wait
+    desk.claim(desk.agent("a1"), handoff_id)
+    if resolved:  # frees the agent for the next
+        desk.resolve(desk.agent("a1"), handoff_id, "resolved")
+    return handoff_id
+
+
+def test_until_enough_waits_are_measured_a_place_is_the_configured_three_minutes(conversations, desk, clock):
+    for _ in range(4):
+        _served_after(conversations, desk, clock, timedelta(seconds=40))
+    Chat(conversations).say("can I talk to a person")
+    clock.now += timedelta(seconds=1)  # served in order of arrival
+    assert "number 2 in the queue; the wait is about 6 minutes" in Chat(conversations).say("speak to a human")
+
+
+def test_once_measured_the_estimate_is_the_place_times_the_measured_seconds_a_place(conversations, desk, clock):
+    for _ in range(5):
+        _served_after(conversations, desk, clock, timedelta(seconds=60))
+    Chat(conversations).say("can I talk to a person")
+    clock.now += timedelta(seconds=1)
+    assert "number 2 in the queue; the wait is about 2 minutes" in Chat(conversations).say("speak to a human")
+
+
+def test_a_wait_is_divided_by_the_place_the_customer_was_given(conversations, desk, clock, store):
+    first, second = Chat(conversations), Chat(conversations)
+    first.say("can I talk to a person")
+    clock.now += timedelta(seconds=1)
+    second.say("can I talk to a person")
+    assert second.handoff().queued_position == 2
+    clock.now += timedelta(minutes=4)
+    desk.claim(desk.agent("a1"), second.handoff().handoff_id)
+    assert [seconds for _, seconds, _ in store.handoffs.waits] == [120.0]
+    assert second.handoff().queued_position is None  # measured once
+
+
+def test_a_claim_after_a_transfer_measures_nothing(conversations, desk, clock, store):
+    handoff_id = _served_after(conversations, desk, clock, timedelta(seconds=30), resolved=False)
+    desk.transfer(desk.agent("a1"), handoff_id, Skill.CARDS, "card question")
+    clock.now += timedelta(minutes=20)
+    desk.claim(desk.agent("a1"), handoff_id)
+    assert len(store.handoffs.waits) == 1
+
+
+def test_waits_older_than_the_window_no_longer_count(store, clock):
+    waits = WaitEstimator(store.handoffs)
+    for _ in range(5):
+        store.handoffs.record_queue_wait(Skill.GENERAL, 30.0, T0)
+    assert waits.seconds_per_place(Skill.GENERAL, T0 + timedelta(hours=1)) == 30
+    assert waits.seconds_per_place(Skill.GENERAL, T0 + timedelta(hours=3)) == 180
+    assert waits.seconds_per_place(Skill.CARDS, T0) == 180  # each skill has its own pace
+
+
+@pytest.mark.parametrize(("measured", "used"), [(2.0, 15), (600.0, 600), (9000.0, 1800)])
+def test_one_odd_measurement_cannot_promise_seconds_or_hours(store, measured, used):
+    for _ in range(5):
+        store.handoffs.record_queue_wait(Skill.GENERAL, measured, T0)
+    assert WaitEstimator(store.handoffs).seconds_per_place(Skill.GENERAL, T0) == used
+
+
+def test_a_measurement_lost_to_throttling_does_not_undo_the_claim(conversations, desk, clock, store, monkeypatch):
+    def throttled(*_):
+        raise ServiceBusy("The handoff queue")
+
+    monkeypatch.setattr(store.handoffs, "record_queue_wait", throttled)
+    handoff_id = _served_after(conversations, desk, clock, timedelta(seconds=30), resolved=False)
+    assert store.handoffs.get(handoff_id).agent_id == "a1"

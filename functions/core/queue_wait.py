@@ -9,7 +9,7 @@ measurements, the configured seconds per place stand in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.handoff import Handoff, QueueEstimate, Skill, estimate_wait
@@ -24,8 +24,18 @@ class WaitEstimator:
     min_samples: int = 5
     fastest: int = 15  # seconds a place: bounds that keep one odd wait (a claim left open, a clock skew) from
     slowest: int = 1800  # promising seconds or hours
+    # The pace moves over minutes, and a queued customer's page asks for an estimate every few seconds: one
+    # warm function instance reads each skill's measurements at most this often.
+    reread_after: timedelta = timedelta(minutes=1)
+    _read: dict[Skill, tuple[datetime, int]] = field(default_factory=dict, init=False, repr=False)
 
     def seconds_per_place(self, skill: Skill, now: datetime) -> int:
+        read = self._read.get(skill)
+        if read is None or not timedelta(0) <= now - read[0] < self.reread_after:
+            read = self._read[skill] = (now, self._measured(skill, now))
+        return read[1]
+
+    def _measured(self, skill: Skill, now: datetime) -> int:
         samples, seconds = self.store.queue_waits(skill, since=now - self.window)
         if samples < self.min_samples:
             return self.default_seconds_per_place

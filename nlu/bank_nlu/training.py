@@ -104,7 +104,10 @@ def _fit_temperature(examples: Examples, names: Examples, config: TrainingConfig
     """Temperature that minimises the log-loss on a held-out share, so confidences mean what they say."""
     try:
         fit_idx, held_idx = train_test_split(
-            np.arange(len(examples.texts)), test_size=config.calibration_share, stratify=examples.intents, random_state=0
+            np.arange(len(examples.texts)),
+            test_size=config.calibration_share,
+            stratify=examples.intents,
+            random_state=0,
         )
     except ValueError:  # too few examples per intent to hold any out
         logger.info("Too little data to calibrate; temperature stays 1.0")
@@ -123,7 +126,8 @@ def _fit_temperature(examples: Examples, names: Examples, config: TrainingConfig
 
 
 def _label_name_examples(labels: list[str], encoder: SentenceEncoder, config: TrainingConfig) -> Examples:
-    named = [(label, label_phrase(label)) for label in labels if config.label_name_weight > 0 and label_phrase(label)]
+    wanted = labels if config.label_name_weight > 0 else []
+    named = [(label, phrase) for label in wanted if (phrase := label_phrase(label))]
     phrases = [phrase for _, phrase in named]
     return Examples(
         phrases,

@@ -453,3 +453,16 @@ def test_a_measurement_lost_to_throttling_does_not_undo_the_claim(conversations,
     monkeypatch.setattr(store.handoffs, "record_queue_wait", throttled)
     handoff_id = _served_after(conversations, desk, clock, timedelta(seconds=30), resolved=False)
     assert store.handoffs.get(handoff_id).agent_id == "a1"
+
+
+def test_a_warm_estimator_reads_a_skills_measurements_at_most_once_a_minute(store, monkeypatch):
+    reads = []
+    measured = store.handoffs.queue_waits
+    monkeypatch.setattr(store.handoffs, "queue_waits", lambda *a, **k: reads.append(a) or measured(*a, **k))
+    waits = WaitEstimator(store.handoffs)
+    for seconds in range(0, 60, 3):  # a queued customer's page, every 3 s
+        waits.seconds_per_place(Skill.GENERAL, T0 + timedelta(seconds=seconds))
+    assert len(reads) == 1
+    waits.seconds_per_place(Skill.CARDS, T0)
+    waits.seconds_per_place(Skill.GENERAL, T0 + timedelta(minutes=1))
+    assert len(reads) == 3
